@@ -1,0 +1,164 @@
+"""Docstring fragments shared by the public estimators (written once, used twice)."""
+
+from textwrap import dedent
+
+MLP_PARAMETERS = dedent("""\
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units in the ith hidden layer.
+
+    activation : str, default='relu'
+        Hidden-layer activation: sklearn's 'identity', 'logistic', 'tanh',
+        'relu', or any Keras activation name ('gelu', 'selu', 'swish', ...).
+
+    solver : str or keras.optimizers.Optimizer, default='adam'
+        'adam' and 'sgd' as in sklearn (configured by ``learning_rate_init``,
+        ``beta_1``, ``beta_2``, ``epsilon``, ``momentum``,
+        ``nesterovs_momentum``), any Keras optimizer name ('adamw', 'rmsprop',
+        'nadam', 'adagrad', ...) with ``learning_rate=learning_rate_init``, or
+        an optimizer instance (copied for each fit). 'lbfgs' is not available.
+
+    alpha : float, default=0.0001
+        L2 penalty as in sklearn: ``0.5 * alpha * ||W||^2 / batch_size`` is
+        added to each batch's loss, i.e. a Keras ``L2(alpha / (2 * batch_size))``
+        kernel regularizer on every Dense layer (biases are not penalised).
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        sklearn's schedules, applied at epoch ends when ``solver='sgd'``.
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate of the optimizer.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Reshuffle the samples every epoch (with the estimator's own seed).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initializers, dropout, shuffling and the validation split
+        of this estimator only; no global TensorFlow/Keras seed is touched.
+
+    tol : float, default=1e-4
+        Minimum improvement of the training loss (or of the validation score
+        with ``early_stopping``) that resets the no-improvement counter.
+
+    verbose : bool or int, default=False
+        Print the loss after every epoch.
+
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit``.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov momentum with 'sgd'.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified for
+        single-output classification), stop when its score has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs, and restore the best
+        weights.
+
+    validation_fraction : float, default=0.1
+        Fraction of the data held out for ``early_stopping``.
+
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters.
+
+    n_iter_no_change : int, default=10
+        Epochs without ``tol`` improvement before stopping.
+
+    max_fun : int, default=15000
+        Accepted for compatibility; only used by sklearn's 'lbfgs' solver.
+
+    dropout : float, default=0.0
+        Dropout rate after every hidden layer (a ``keras.layers.Dropout``).
+
+    l1 : float, default=0.0
+        L1 penalty on every Dense kernel (``keras.regularizers.L1L2(l1=...)``).
+
+    l2 : float, default=0.0
+        Keras-style L2 penalty ``l2 * ||W||^2`` added on top of ``alpha``.
+
+    batch_norm : bool, default=False
+        Insert ``keras.layers.BatchNormalization`` before each hidden
+        activation.
+
+    kernel_initializer : str, class or keras.initializers.Initializer, \
+default='glorot_uniform'
+        Initializer of the Dense kernels, seeded from ``random_state``.
+
+    metrics : list or None, default=None
+        Keras metrics to track; their per-epoch values go to ``history_``.
+
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks. Each fit uses fresh copies, so one list can be
+        shared by clones and GridSearchCV folds without state leaking.
+
+    clipnorm : float or None, default=None
+        Clip each gradient to this norm.
+
+    device : str, default='auto'
+        'auto' (TensorFlow's choice), 'cpu', 'gpu' or 'gpu:N'. Asking for a GPU
+        that does not exist raises a ValueError.
+
+    dtype : {'float32', 'float64'} or None, default=None
+        The network's float type. None follows X like sklearn: float32 input
+        trains in float32, anything else in float64. Use 'float32' for speed,
+        above all on GPUs.
+""")
+
+MLP_ATTRIBUTES = dedent("""\
+    loss_ : float
+        Training loss of the last epoch (regularization included).
+
+    best_loss_ : float or None
+        Lowest training loss seen (None with ``early_stopping``).
+
+    loss_curve_ : list of float
+        Training loss of every epoch.
+
+    validation_scores_ : list of float or None
+        Validation score of every epoch with ``early_stopping``, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with ``early_stopping``, else None.
+
+    t_ : int
+        Number of training samples seen.
+
+    coefs_ : list of ndarray
+        Kernel of each Dense layer, read from ``model_``.
+
+    intercepts_ : list of ndarray
+        Bias of each Dense layer, read from ``model_``.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    n_iter_ : int
+        Number of epochs run by the last fit.
+
+    n_layers_ : int
+        Number of layers (hidden layers + 2).
+
+    n_outputs_ : int
+        Number of output units.
+
+    model_ : keras.Model
+        The fitted Keras network.
+
+    history_ : dict of list
+        Per-epoch values: 'loss', any ``metrics``, and with ``early_stopping``
+        'val_loss' and 'val_score'.
+""")

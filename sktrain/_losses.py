@@ -1,0 +1,86 @@
+"""Resolve the ``loss`` parameter into a fresh Keras loss object.
+
+sklearn names map onto Keras as follows:
+
+- ``'log_loss'`` (classifier default): binary cross-entropy for binary and
+  multilabel targets, categorical cross-entropy for multiclass targets.
+- ``'squared_error'`` (regressor default): half the mean squared error, as in
+  sklearn's MLP (so ``alpha`` and the learning rate mean the same thing).
+- ``'poisson'``: Keras' Poisson loss with an exponential output activation.
+
+Any other value is handed to Keras: a loss name (``'huber'``,
+``'categorical_focal_crossentropy'``, ...), a loss class, a loss instance (cloned
+so the user's object is never shared between fits) or a plain function.
+"""
+
+import inspect
+
+from ._backend import keras
+from ._validation import unknown_name_error
+
+_SKLEARN_ALIASES = {"squared_error", "log_loss", "poisson"}
+
+
+def _with_dtype(loss, dtype):
+    """A fresh loss object computing in ``dtype`` (the user's object untouched)."""
+    from ._keras_objects import FunctionLoss
+
+    k = keras()
+    if isinstance(loss, k.losses.Loss):
+        cls, config = type(loss), loss.get_config()
+    elif inspect.isclass(loss):
+        cls, config = loss, {}
+    elif callable(loss):
+        cls, config = FunctionLoss, {"fn": loss}
+    else:
+        raise ValueError(
+            f"loss must be a name, a Keras loss class or instance, or a function; "
+            f"got {loss!r}."
+        )
+    if "dtype" in inspect.signature(cls.__init__).parameters:
+        return cls(**config, dtype=dtype)
+    return cls.from_config(config) if config else cls()
+
+
+def keras_loss_names():
+    """Names Keras accepts in ``keras.losses.get``."""
+    return [n for n in dir(keras().losses) if not n.startswith("_")]
+
+
+def _named(loss, target_kind):
+    from ._keras_objects import HalfMeanSquaredError
+
+    k = keras()
+    if loss == "log_loss":
+        if target_kind == "regression":
+            raise ValueError("loss='log_loss' needs a classification target.")
+        if target_kind == "multiclass":
+            return k.losses.CategoricalCrossentropy(name="log_loss")
+        return k.losses.BinaryCrossentropy(name="log_loss")
+    if loss == "squared_error":
+        return HalfMeanSquaredError()
+    if loss == "poisson":
+        return k.losses.Poisson(name="poisson")
+    try:
+        return k.losses.get(loss)
+    except ValueError:
+        choices = keras_loss_names() + sorted(_SKLEARN_ALIASES)
+        raise unknown_name_error("loss", loss, choices) from None
+
+
+def resolve_loss(loss, target_kind, dtype):
+    """Return a fresh Keras loss object for ``loss``, computing in ``dtype``.
+
+    ``target_kind`` is 'binary', 'multiclass', 'multilabel' or 'regression'.
+    """
+    if isinstance(loss, str):
+        loss = _named(loss, target_kind)
+    return _with_dtype(loss, dtype)
+
+
+def uses_sparse_labels(loss):
+    """True when the loss expects integer class codes instead of one-hot rows."""
+    name = loss if isinstance(loss, str) else getattr(loss, "name", "")
+    if not name and callable(loss):
+        name = getattr(loss, "__name__", "")
+    return "sparse" in str(name).lower()

@@ -1,0 +1,143 @@
+"""The ready-made multi-layer perceptron: what MLPClassifier/MLPRegressor share."""
+
+import numpy as np
+
+from ._base import BaseTrainer
+from ._params import MLP_CONSTRAINTS
+
+
+class BaseMLP(BaseTrainer):
+    """Parameters, network spec and weight views shared by the MLP estimators."""
+
+    _parameter_constraints: dict = dict(MLP_CONSTRAINTS)
+
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        dropout,
+        l1,
+        l2,
+        batch_norm,
+        kernel_initializer,
+        metrics,
+        class_weight,
+        callbacks,
+        clipnorm,
+        device,
+        dtype,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.l1 = l1
+        self.l2 = l2
+        self.batch_norm = batch_norm
+        self.kernel_initializer = kernel_initializer
+        self.metrics = metrics
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+        self.clipnorm = clipnorm
+        self.device = device
+        self.dtype = dtype
+
+    # -- network ------------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return tuple(int(s) for s in sizes)
+
+    def _make_spec(self, X):
+        from ._model import MLPSpec
+
+        return MLPSpec(
+            n_features=X.shape[1],
+            hidden_layer_sizes=self._hidden_sizes(),
+            activation=self.activation,
+            n_outputs=self._target.n_outputs,
+            out_activation=self._out_activation(),
+            dropout=float(self.dropout),
+            l1=float(self.l1),
+            l2=float(self.l2),
+            alpha=float(self.alpha),
+            batch_norm=bool(self.batch_norm),
+            kernel_initializer=self.kernel_initializer,
+            dtype=self._dtype,
+        )
+
+    def _build_model(self, spec):
+        from ._model import build_mlp
+
+        return build_mlp(spec, self._rng)
+
+    def _make_loss(self):
+        from ._losses import resolve_loss
+
+        return resolve_loss(self.loss, self._target.kind, self._dtype)
+
+    # -- sklearn's weight views -------------------------------------------
+    @property
+    def coefs_(self):
+        """list of ndarray: weight matrix of each Dense layer (from ``model_``)."""
+        from ._model import dense_layers
+
+        model = self.__dict__.get("model_")
+        if model is None:
+            raise AttributeError("coefs_ is available after fit.")
+        return [np.asarray(layer.kernel.numpy()) for layer in dense_layers(model)]
+
+    @property
+    def intercepts_(self):
+        """list of ndarray: bias vector of each Dense layer (from ``model_``)."""
+        from ._model import dense_layers
+
+        model = self.__dict__.get("model_")
+        if model is None:
+            raise AttributeError("intercepts_ is available after fit.")
+        return [np.asarray(layer.bias.numpy()) for layer in dense_layers(model)]

@@ -1,0 +1,65 @@
+"""Parameter constraints (sklearn's ``_parameter_constraints``) and derived settings."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+
+MLP_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [str],
+    "solver": [str, object],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "n_iter_no_change": [
+        Interval(Integral, 1, None, closed="left"),
+        Options(Real, {np.inf}),
+    ],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
+    # sktrain extras
+    "loss": [str, callable, object],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "l1": [Interval(Real, 0, None, closed="left")],
+    "l2": [Interval(Real, 0, None, closed="left")],
+    "batch_norm": ["boolean"],
+    "kernel_initializer": [str, object],
+    "metrics": [list, tuple, None],
+    "class_weight": [dict, StrOptions({"balanced"}), None],
+    "callbacks": [list, tuple, None],
+    "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
+    "device": [str],
+    "dtype": [StrOptions({"float32", "float64"}), None],
+}
+
+
+def fit_config(est, *, n_samples):
+    """The settings the epoch-end monitor needs, as a plain dict."""
+    from ._optimizers import uses_sklearn_schedule
+
+    schedule = est.learning_rate if uses_sklearn_schedule(est) else "constant"
+    return {
+        "tol": float(est.tol),
+        "n_iter_no_change": est.n_iter_no_change,
+        "verbose": bool(est.verbose),
+        "schedule": schedule,
+        "learning_rate_init": float(est.learning_rate_init),
+        "power_t": float(est.power_t),
+        "n_samples": n_samples,
+        "t0": est.t_,
+    }

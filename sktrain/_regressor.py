@@ -1,0 +1,155 @@
+"""MLPRegressor: sklearn's MLPRegressor on Keras."""
+
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+
+from ._docstrings import MLP_ATTRIBUTES, MLP_PARAMETERS
+from ._mlp import BaseMLP
+from ._targets import RegressionTarget, as_1d_if_column
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        l1=0.0,
+        l2=0.0,
+        batch_norm=False,
+        kernel_initializer="glorot_uniform",
+        metrics=None,
+        callbacks=None,
+        clipnorm=None,
+        device="auto",
+        dtype=None,
+    ):
+        super().__init__(
+            class_weight=None,
+            **{k: v for k, v in locals().items() if k not in _SKIP},
+        )
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The trained estimator.
+        """
+        return self._partial_fit(X, y, sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict target values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values.
+        """
+        out = self._forward(X)
+        return self._target.decode(out)
+
+    # -- lifecycle hooks ----------------------------------------------------
+    def _check_y(self, y):
+        y = as_1d_if_column(y)
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError("loss='poisson' requires y >= 0.")
+        return y
+
+    def _make_target(self):
+        return RegressionTarget(type(self).__name__)
+
+    def _initialize(self, X, y, classes):
+        super()._initialize(X, y, classes)
+        self.out_activation_ = self._out_activation()
+
+    def _out_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _stratify(self):
+        return False
+
+    def _encode(self, y):
+        return self._target.transform(y).astype(self._dtype)
+
+    def _class_weights(self, y):
+        return 1.0
+
+    def _validation_score(self, y, out, sample_weight):
+        return r2_score(y, self._target.decode(out), sample_weight=sample_weight)
+
+
+_SKIP = {"self", "__class__"}
+
+MLPRegressor.__doc__ = f"""Multi-layer perceptron regressor trained with Keras.
+
+A drop-in for :class:`sklearn.neural_network.MLPRegressor` (same parameters,
+defaults and fitted attributes) whose network is a ``keras.Model`` trained on
+CPU or GPU, with dropout, L1/L2, batch normalization, any Keras loss,
+optimizer, metric or callback as flat, tunable parameters.
+
+Parameters
+----------
+loss : str, class, keras.losses.Loss or callable, default='squared_error'
+    'squared_error' (half the mean squared error, as in sklearn),
+    'poisson' (exponential output), or any Keras loss name ('huber',
+    'mae', ...), class, instance or function.
+{MLP_PARAMETERS}
+Attributes
+----------
+out_activation_ : str
+    'identity', or 'exp' with ``loss='poisson'``.
+{MLP_ATTRIBUTES}
+See Also
+--------
+MLPClassifier : The classifier counterpart.
+sklearn.neural_network.MLPRegressor : The NumPy implementation it mirrors.
+
+Examples
+--------
+>>> from sklearn.datasets import make_regression
+>>> from sktrain import MLPRegressor
+>>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+>>> reg = MLPRegressor(hidden_layer_sizes=(32,), max_iter=300, random_state=0)
+>>> reg = reg.fit(X / 10, y / 100)
+>>> reg.predict(X[:2] / 10).shape
+(2,)
+"""

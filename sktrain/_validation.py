@@ -1,0 +1,62 @@
+"""Input validation shared by every estimator: X, sample weights, names."""
+
+import difflib
+
+import numpy as np
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+
+def did_you_mean(name, choices):
+    """Return ' Did you mean 'x'?' for the closest of ``choices``, or ''."""
+    matches = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {matches[0]!r}?" if matches else ""
+
+
+def unknown_name_error(kind, name, choices):
+    """A ValueError for an unknown loss/optimizer/activation name."""
+    return ValueError(
+        f"Unknown {kind} {name!r}.{did_you_mean(name, choices)} "
+        f"Valid names include: {', '.join(sorted(choices)[:30])}."
+    )
+
+
+def model_dtype(estimator, X):
+    """The float dtype the network computes in: ``dtype`` or X's, like sklearn."""
+    if estimator.dtype is not None:
+        return np.dtype(estimator.dtype)
+    if X.dtype == np.float32:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def validate_X(estimator, X, *, reset):
+    """Validate X as a finite 2-D float array (sklearn's wording on errors)."""
+    dtype = (np.float64, np.float32) if estimator.dtype is None else estimator.dtype
+    return validate_data(estimator, X, reset=reset, dtype=dtype)
+
+
+def validate_X_y(estimator, X, y, *, reset, multi_output):
+    """Validate X and y together; y keeps its own dtype (labels may be str)."""
+    dtype = (np.float64, np.float32) if estimator.dtype is None else estimator.dtype
+    return validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        dtype=dtype,
+        multi_output=multi_output,
+        y_numeric=False,
+    )
+
+
+def check_sample_weight(sample_weight, X):
+    """Validate sample weights: right length, finite, non-negative, not all 0."""
+    sw = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    if sample_weight is not None and not np.any(sw > 0):
+        raise ValueError(
+            "sample_weight is zero for every sample; at least one sample needs "
+            "a positive weight to train on."
+        )
+    return sw
