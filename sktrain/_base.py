@@ -133,35 +133,67 @@ class BaseTrainer(BaseEstimator):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        return {"X": X, "y": y, "sw": sw, "X_val": X_val, "y_val": y_val,
-                "sw_val": sw_val}
+        return {
+            "X": X,
+            "y": y,
+            "sw": sw,
+            "X_val": X_val,
+            "y_val": y_val,
+            "sw_val": sw_val,
+        }
 
     def _fit_loop(self, data, *, epochs):
-        from ._callbacks import TrainingState, copy_callbacks, make_monitor
-        from ._data import batch_size_for, train_dataset
+        from ._callbacks import (
+            TrainingState,
+            copy_callbacks,
+            make_monitor,
+            wants_batch_hooks,
+        )
+        from ._data import train_dataset
 
         X = data["X"]
         state = TrainingState(
-            best_loss=self.best_loss_ if self.best_loss_ is not None else np.inf,
-            best_score=self.best_validation_score_ or -np.inf,
+            best_loss=np.inf if self.best_loss_ is None else self.best_loss_,
+            best_score=(
+                -np.inf
+                if self.best_validation_score_ is None
+                else self.best_validation_score_
+            ),
         )
         bs = self._batch_size(X.shape[0])
         ds, steps = train_dataset(
-            X, data["Y"], data["sw"], batch_size=bs, shuffle=self.shuffle,
+            X,
+            data["Y"],
+            data["sw"],
+            batch_size=bs,
+            shuffle=self.shuffle,
             seed=int(self._rng.randint(np.iinfo(np.int32).max)),
         )
         config = fit_config(self, n_samples=X.shape[0])
         scorer = self._val_scorer(data) if data["X_val"] is not None else None
         monitor = make_monitor(state, config=config, val_scorer=scorer)
+        user_callbacks = copy_callbacks(self.callbacks)
+        self._set_steps_per_execution(1 if wants_batch_hooks(user_callbacks) else steps)
         self.model_.fit(
             ds,
             epochs=epochs,
             steps_per_epoch=steps,
             verbose=0,
             shuffle=False,
-            callbacks=[monitor, *copy_callbacks(self.callbacks)],
+            callbacks=[monitor, *user_callbacks],
         )
         return state
+
+    def _set_steps_per_execution(self, n):
+        """Run a whole epoch per graph call unless callbacks need every batch.
+
+        Must divide the epoch's steps, or executions would straddle epochs.
+        Changing it re-traces the train step, so it only changes when the
+        number of batches per epoch does.
+        """
+        if self.model_.steps_per_execution != n:
+            self.model_.steps_per_execution = n
+            self.model_.train_function = None
 
     def _finalize(self, state, data, incremental):
         from ._data import Predictor
@@ -181,7 +213,11 @@ class BaseTrainer(BaseEstimator):
         else:
             self.best_loss_ = state.best_loss
         self._predictor = Predictor(self.model_, self.n_features_in_, self._dtype)
-        if not incremental and not state.stopped_early and state.n_iter >= self.max_iter:
+        if (
+            not incremental
+            and not state.stopped_early
+            and state.n_iter >= self.max_iter
+        ):
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
@@ -237,8 +273,9 @@ class BaseTrainer(BaseEstimator):
     def __setstate__(self, state):
         model = state.get("model_")
         if isinstance(model, bytes):
-            from ._data import Predictor
             from . import _keras_objects  # noqa: F401 - registers them with Keras
+            from ._data import Predictor
+
             state["model_"] = pickle.loads(model)
             super().__setstate__(state)
             self._predictor = Predictor(self.model_, self.n_features_in_, self._dtype)

@@ -33,6 +33,24 @@ def copy_callbacks(callbacks):
     return copies
 
 
+_BATCH_HOOKS = (
+    "on_batch_begin",
+    "on_batch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+)
+
+
+def wants_batch_hooks(callbacks):
+    """True if any callback overrides a per-batch hook of keras' Callback."""
+    base = keras().callbacks.Callback
+    return any(
+        getattr(type(cb), hook, None) is not getattr(base, hook)
+        for cb in callbacks
+        for hook in _BATCH_HOOKS
+    )
+
+
 class TrainingState:
     """What the monitor records; the estimator copies it into fitted attributes."""
 
@@ -86,8 +104,8 @@ def make_monitor(state, *, config, val_scorer=None):
                 loss = state.loss_curve[-1]
                 improved = not loss > state.best_loss - tol
                 state.best_loss = min(state.best_loss, loss)
-            state.no_improvement_count = 0 if improved else (
-                state.no_improvement_count + 1
+            state.no_improvement_count = (
+                0 if improved else (state.no_improvement_count + 1)
             )
 
         def _end_of_epoch_learning_rate(self, config):

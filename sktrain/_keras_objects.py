@@ -91,8 +91,9 @@ class FunctionLoss(keras.losses.Loss):
 class HalfMeanSquaredError(keras.losses.Loss):
     """0.5 * mean squared error: sklearn's 'squared_error' loss."""
 
-    def __init__(self, name="squared_error", reduction="sum_over_batch_size",
-                 dtype=None):
+    def __init__(
+        self, name="squared_error", reduction="sum_over_batch_size", dtype=None
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def call(self, y_true, y_pred):

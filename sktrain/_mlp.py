@@ -122,22 +122,20 @@ class BaseMLP(BaseTrainer):
         return resolve_loss(self.loss, self._target.kind, self._dtype)
 
     # -- sklearn's weight views -------------------------------------------
-    @property
-    def coefs_(self):
-        """list of ndarray: weight matrix of each Dense layer (from ``model_``)."""
+    def _dense_weights(self, name):
         from ._model import dense_layers
 
         model = self.__dict__.get("model_")
         if model is None:
-            raise AttributeError("coefs_ is available after fit.")
-        return [np.asarray(layer.kernel.numpy()) for layer in dense_layers(model)]
+            raise AttributeError("coefs_ and intercepts_ are available after fit.")
+        return [np.asarray(getattr(d, name).numpy()) for d in dense_layers(model)]
+
+    @property
+    def coefs_(self):
+        """list of ndarray: weight matrix of each Dense layer (from ``model_``)."""
+        return self._dense_weights("kernel")
 
     @property
     def intercepts_(self):
         """list of ndarray: bias vector of each Dense layer (from ``model_``)."""
-        from ._model import dense_layers
-
-        model = self.__dict__.get("model_")
-        if model is None:
-            raise AttributeError("intercepts_ is available after fit.")
-        return [np.asarray(layer.bias.numpy()) for layer in dense_layers(model)]
+        return self._dense_weights("bias")

@@ -93,9 +93,7 @@ def build_mlp(spec, rng):
     common = {"dtype": spec.dtype, "kernel_regularizer": _regularizer(spec)}
     for i, units in enumerate(spec.hidden_layer_sizes, start=1):
         init = _initializer(spec.kernel_initializer, rng.randint(2**31 - 1))
-        x = layers.Dense(units, kernel_initializer=init, name=f"dense_{i}", **common)(
-            x
-        )
+        x = layers.Dense(units, kernel_initializer=init, name=f"dense_{i}", **common)(x)
         if spec.batch_norm:
             x = layers.BatchNormalization(dtype=spec.dtype, name=f"batch_norm_{i}")(x)
         x = layers.Activation(hidden_act, dtype=spec.dtype, name=f"activation_{i}")(x)

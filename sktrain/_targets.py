@@ -5,10 +5,7 @@ Each encoder is fitted once (at the first ``fit``/``partial_fit``), then
 network's output back into predictions in the user's label space.
 """
 
-import warnings
-
 import numpy as np
-from sklearn.exceptions import DataConversionWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
@@ -141,10 +138,3 @@ class RegressionTarget:
 
     def decode(self, out):
         return out.reshape(-1) if self._was_1d else out
-
-
-def regression_y(y):
-    """Ravel column vectors (with the usual warning); keep 1-D/2-D otherwise."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", DataConversionWarning)
-        return as_1d_if_column(y)
