@@ -98,16 +98,15 @@ class BaseTrainer(BaseEstimator):
     def _check_continuation(self, X, y, incremental):
         context = "partial_fit" if incremental else "fit with warm_start=True"
         self._target.check_same_kind(y, context=context)
-        if self._make_spec(X) != self._spec:
+        spec = self._make_spec(X)
+        if self._continuation_key(spec) != self._continuation_key(self._spec):
             raise ValueError(
                 f"{context} needs the same network architecture as the fitted "
                 "model, but a parameter that shapes it changed (e.g. "
                 "hidden_layer_sizes, activation, dropout, l1, l2, batch_norm). "
                 "Set warm_start=False to train a new network."
             )
-        if not incremental:
-            opt = self.model_.optimizer
-            opt.learning_rate.assign(float(self.learning_rate_init))
+        self._update_continuation(spec, incremental)
 
     def _prepare(self, X, y, sample_weight):
         sw = val.check_sample_weight(sample_weight, X) * self._class_weights(y)
@@ -183,6 +182,14 @@ class BaseTrainer(BaseEstimator):
             callbacks=[monitor, *user_callbacks],
         )
         return state
+
+    def _continuation_key(self, spec):
+        """What must not change between warm-started fits (hook: MLP drops alpha)."""
+        return spec
+
+    def _update_continuation(self, spec, incremental):
+        """Apply settings that may change between warm-started fits."""
+        self._spec = spec
 
     def _set_steps_per_execution(self, n):
         """Run a whole epoch per graph call unless callbacks need every batch.
@@ -266,18 +273,19 @@ class BaseTrainer(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: never touch the live dict
         state.pop("_predictor", None)
+        state.pop("_loss", None)  # rebuilt on load, after the backend is set up
         if "model_" in state:
             state["model_"] = pickle.dumps(state["model_"])
         return state
 
     def __setstate__(self, state):
         model = state.get("model_")
-        if isinstance(model, bytes):
-            from . import _keras_objects  # noqa: F401 - registers them with Keras
-            from ._data import Predictor
+        if not isinstance(model, bytes):
+            return super().__setstate__(state)
+        from . import _keras_objects  # noqa: F401 - sets up and registers with Keras
+        from ._data import Predictor
 
-            state["model_"] = pickle.loads(model)
-            super().__setstate__(state)
-            self._predictor = Predictor(self.model_, self.n_features_in_, self._dtype)
-        else:
-            super().__setstate__(state)
+        state["model_"] = pickle.loads(model)
+        super().__setstate__(state)
+        self._loss = self._make_loss()
+        self._predictor = Predictor(self.model_, self.n_features_in_, self._dtype)

@@ -1,5 +1,7 @@
 """The ready-made multi-layer perceptron: what MLPClassifier/MLPRegressor share."""
 
+from dataclasses import replace
+
 import numpy as np
 
 from ._base import BaseTrainer
@@ -110,6 +112,17 @@ class BaseMLP(BaseTrainer):
             kernel_initializer=self.kernel_initializer,
             dtype=self._dtype,
         )
+
+    def _continuation_key(self, spec):
+        return replace(spec, alpha=None)
+
+    def _update_continuation(self, spec, incremental):
+        if spec.alpha != self._spec.alpha:
+            self.model_.alpha = spec.alpha
+            self.model_.train_function = None  # alpha is baked into the trace
+        if not incremental and isinstance(self.solver, str):
+            self.model_.optimizer.learning_rate.assign(float(self.learning_rate_init))
+        super()._update_continuation(spec, incremental)
 
     def _build_model(self, spec):
         from ._model import build_mlp

@@ -35,15 +35,15 @@ def _named_optimizer(est, extra):
     if name == "adam":
         return k.optimizers.Adam(
             learning_rate=lr,
-            beta_1=est.beta_1,
-            beta_2=est.beta_2,
-            epsilon=est.epsilon,
+            beta_1=float(est.beta_1),
+            beta_2=float(est.beta_2),
+            epsilon=float(est.epsilon),
             **extra,
         )
     if name == "sgd":
         return k.optimizers.SGD(
             learning_rate=lr,
-            momentum=est.momentum,
+            momentum=float(est.momentum),
             nesterov=est.nesterovs_momentum,
             **extra,
         )
