@@ -269,6 +269,11 @@ class BaseTrainer(BaseEstimator):
         with device_scope(self.device):
             return self._predictor(X)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     # -- persistence --------------------------------------------------------
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: never touch the live dict

@@ -32,7 +32,7 @@ def model_dtype(estimator, X):
 def validate_X(estimator, X, *, reset):
     """Validate X as a finite 2-D float array (sklearn's wording on errors)."""
     dtype = (np.float64, np.float32) if estimator.dtype is None else estimator.dtype
-    return validate_data(estimator, X, reset=reset, dtype=dtype)
+    return validate_data(estimator, X, reset=reset, dtype=dtype, accept_sparse="csr")
 
 
 def validate_X_y(estimator, X, y, *, reset, multi_output):
@@ -46,6 +46,7 @@ def validate_X_y(estimator, X, y, *, reset, multi_output):
         dtype=dtype,
         multi_output=multi_output,
         y_numeric=False,
+        accept_sparse="csr",
     )
 
 

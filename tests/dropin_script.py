@@ -14,9 +14,20 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 ATTRIBUTES = [
-    "classes_", "loss_", "best_loss_", "loss_curve_", "n_iter_", "n_layers_",
-    "n_outputs_", "out_activation_", "t_", "coefs_", "intercepts_",
-    "n_features_in_", "validation_scores_", "best_validation_score_",
+    "classes_",
+    "loss_",
+    "best_loss_",
+    "loss_curve_",
+    "n_iter_",
+    "n_layers_",
+    "n_outputs_",
+    "out_activation_",
+    "t_",
+    "coefs_",
+    "intercepts_",
+    "n_features_in_",
+    "validation_scores_",
+    "best_validation_score_",
 ]
 
 
@@ -35,7 +46,8 @@ def run(MLPClassifier, MLPRegressor):
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(scaler.transform(X_tr), y_tr)
         missing = [
-            a for a in ATTRIBUTES
+            a
+            for a in ATTRIBUTES
             if not hasattr(est, a) and not (a == "classes_" and Est is MLPRegressor)
         ]
         results[name] = {
