@@ -213,7 +213,8 @@ Examples
 >>> from sklearn.datasets import make_classification
 >>> from sktrain import MLPClassifier
 >>> X, y = make_classification(n_samples=100, random_state=1)
->>> clf = MLPClassifier(hidden_layer_sizes=(16,), max_iter=50, random_state=1)
+>>> clf = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+...                     max_iter=100, random_state=1)
 >>> clf = clf.fit(X, y)
 >>> clf.predict_proba(X[:1]).shape
 (1, 2)

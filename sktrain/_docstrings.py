@@ -18,9 +18,11 @@ MLP_PARAMETERS = dedent("""\
         an optimizer instance (copied for each fit). 'lbfgs' is not available.
 
     alpha : float, default=0.0001
-        L2 penalty as in sklearn: ``0.5 * alpha * ||W||^2 / batch_size`` is
-        added to each batch's loss, i.e. a Keras ``L2(alpha / (2 * batch_size))``
-        kernel regularizer on every Dense layer (biases are not penalised).
+        L2 penalty as in sklearn: ``0.5 * alpha * ||W||^2 / sum(w)`` is added
+        to each batch's loss (``sum(w)`` = the batch's total sample weight, its
+        size when unweighted), over every Dense kernel (biases are not
+        penalised); for unweighted data this equals a Keras
+        ``L2(alpha / (2 * batch_size))`` kernel regularizer.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size; 'auto' is ``min(200, n_samples)``.

@@ -75,7 +75,21 @@ def resolve_loss(loss, target_kind, dtype):
     """
     if isinstance(loss, str):
         loss = _named(loss, target_kind)
-    return _with_dtype(loss, dtype)
+    loss = _with_dtype(loss, dtype)
+    _check_fits_target(loss, target_kind)
+    return loss
+
+
+def _check_fits_target(loss, target_kind):
+    """Refuse a categorical loss on the single sigmoid unit of a binary target."""
+    name = str(getattr(loss, "name", "")).lower()
+    if target_kind == "binary" and "categorical" in name:
+        raise ValueError(
+            f"loss={name!r} needs one output per class, but a binary target is "
+            "trained with a single sigmoid unit. Use loss='log_loss' (binary "
+            "cross-entropy), or a binary loss such as "
+            "'binary_focal_crossentropy'."
+        )
 
 
 def uses_sparse_labels(loss):
