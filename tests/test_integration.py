@@ -100,7 +100,7 @@ def regression_data(n=150, n_targets=1, seed=0):
     return X, y / np.std(y, axis=0)
 
 
-def small_clf(**kw):
+def _small(Est, **kw):
     params = dict(
         hidden_layer_sizes=(16,),
         max_iter=20,
@@ -108,18 +108,15 @@ def small_clf(**kw):
         random_state=0,
     )
     params.update(kw)
-    return MLPClassifier(**params)
+    return Est(**params)
+
+
+def small_clf(**kw):
+    return _small(MLPClassifier, **kw)
 
 
 def small_reg(**kw):
-    params = dict(
-        hidden_layer_sizes=(16,),
-        max_iter=20,
-        learning_rate_init=0.01,
-        random_state=0,
-    )
-    params.update(kw)
-    return MLPRegressor(**params)
+    return _small(MLPRegressor, **kw)
 
 
 class EpochCounter(keras.callbacks.Callback):
