@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._backend import tf
+from ._inputs import leaves, map_inputs, map_inputs2, n_samples, take_rows
 
 PREDICT_CHUNK = 65536
 SPARSE_CHUNK = 4096  # sparse X is densified this many rows at a time
@@ -69,19 +70,39 @@ def _rows(X):
     return gather
 
 
-def train_dataset(X, Y, sw, *, batch_size, shuffle, seed):
-    """A repeating dataset of (x, y, sample_weight) batches; returns (ds, steps)."""
+def _weight_dtype(X):
+    floats = [a.dtype for a in leaves(X) if a.dtype.kind == "f"]
+    return floats[0] if floats else np.dtype(np.float32)
+
+
+def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=False):
+    """A repeating dataset of (x, y, sample_weight) batches; returns (ds, steps).
+
+    X (and Y) may be one array or a dict/list of arrays (multi-input models).
+    ``normalize_weights`` rescales each batch's weights to mean 1, so Keras'
+    ``sum(w * loss) / batch_size`` becomes sklearn's ``sum(w * loss) / sum(w)``.
+    """
     tf_ = tf()
-    n = X.shape[0]
-    rows = _rows(X)
-    Y_t = tf_.constant(Y)
-    sw_t = tf_.constant(sw, dtype=X.dtype)
+    n = n_samples(X)
+    rows = map_inputs(_rows, X)
+    Y_t = map_inputs(tf_.constant, Y)
+    sw_t = tf_.constant(sw, dtype=_weight_dtype(X))
 
     def batches(order):
         return tf_.data.Dataset.from_tensor_slices(order).batch(batch_size)
 
+    def weights(i):
+        w = tf_.gather(sw_t, i)
+        if not normalize_weights:
+            return w
+        total = tf_.reduce_sum(w)
+        size = tf_.cast(tf_.size(w), w.dtype)
+        return tf_.where(total > 0, w * (size / total), w)
+
     def gather(i):
-        return rows(i), tf_.gather(Y_t, i), tf_.gather(sw_t, i)
+        x = map_inputs(lambda r: r(i), rows)
+        y = map_inputs(lambda t: tf_.gather(t, i), Y_t)
+        return x, y, weights(i)
 
     orders = _epoch_orders(n, shuffle, seed)
     ds = orders.flat_map(batches).map(gather).prefetch(2)
@@ -89,12 +110,18 @@ def train_dataset(X, Y, sw, *, batch_size, shuffle, seed):
 
 
 class Predictor:
-    """Fast forward pass of a fitted model; safe to call from several threads."""
+    """Fast forward pass of a fitted model; safe to call from several threads.
 
-    def __init__(self, model, n_features, dtype):
+    ``sample_shape`` is the per-sample shape of X (``(n_features,)`` for 2-D
+    X), or a dict/list of them for a multi-input model; ``dtype`` is the
+    dtype X is fed in (one, or a structure like ``sample_shape``; None keeps
+    an array's own dtype). A model with several outputs returns a list.
+    """
+
+    def __init__(self, model, sample_shape, dtype):
         tf_ = tf()
-        self.dtype = np.dtype(dtype)
-        spec = tf_.TensorSpec([None, n_features], dtype=self.dtype.name)
+        self._dtypes = dtype
+        spec = map_inputs2(self._spec, _shape_tree(sample_shape), dtype)
         self._fn = tf_.function(
             lambda x: model(x, training=False), input_signature=[spec]
         )
@@ -102,16 +129,50 @@ class Predictor:
         # "frequent retracing" warning (keyed on the lambda's code) is noise.
         self._fn._omit_frequent_tracing_warning = True
 
+    @staticmethod
+    def _spec(shape, dtype):
+        return tf().TensorSpec([None, *shape.dims], dtype=np.dtype(dtype or "float32"))
+
     def __call__(self, X):
-        chunk = SPARSE_CHUNK if sp.issparse(X) else PREDICT_CHUNK
-        if X.shape[0] <= chunk:
-            return self._fn(self._dense(X)).numpy()
+        sparse = any(sp.issparse(a) for a in leaves(X))
+        chunk = SPARSE_CHUNK if sparse else PREDICT_CHUNK
+        n = n_samples(X)
+        if n <= chunk:
+            return _to_numpy(self._fn(self._dense(X)))
         parts = [
-            self._fn(self._dense(X[i : i + chunk])).numpy()
-            for i in range(0, X.shape[0], chunk)
+            _to_numpy(self._fn(self._dense(take_rows(X, slice(i, i + chunk)))))
+            for i in range(0, n, chunk)
         ]
+        if isinstance(parts[0], list):
+            return [np.concatenate(p) for p in zip(*parts)]
         return np.concatenate(parts)
 
     def _dense(self, X):
-        X = X.toarray() if sp.issparse(X) else X
-        return np.asarray(X, dtype=self.dtype)
+        def dense(a, dtype):
+            a = a.toarray() if sp.issparse(a) else a
+            return np.asarray(a, dtype=dtype)
+
+        return map_inputs2(dense, X, self._dtypes)
+
+
+class _Shape:
+    """A per-sample shape as a leaf (tuples would read as structures)."""
+
+    def __init__(self, dims):
+        self.dims = tuple(dims)
+
+
+def _shape_tree(sample_shape):
+    if isinstance(sample_shape, dict):
+        return {k: _Shape(v) for k, v in sample_shape.items()}
+    if isinstance(sample_shape, list):
+        return [_Shape(v) for v in sample_shape]
+    return _Shape(sample_shape)
+
+
+def _to_numpy(out):
+    if isinstance(out, dict):
+        return [np.asarray(v) for v in out.values()]
+    if isinstance(out, (list, tuple)):
+        return [np.asarray(v) for v in out]
+    return out.numpy()

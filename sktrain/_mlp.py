@@ -1,11 +1,13 @@
 """The ready-made multi-layer perceptron: what MLPClassifier/MLPRegressor share."""
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from ._base import BaseTrainer
-from ._params import MLP_CONSTRAINTS
+from ._params import MLP_CONSTRAINTS, fit_config
 
 
 class BaseMLP(BaseTrainer):
@@ -133,6 +135,109 @@ class BaseMLP(BaseTrainer):
         from ._losses import resolve_loss
 
         return resolve_loss(self.loss, self._target.kind, self._dtype)
+
+    def _compile(self):
+        from ._optimizers import make_optimizer
+
+        self._loss = self._make_loss()
+        self.model_.compile(
+            optimizer=make_optimizer(self),
+            loss=self._loss,
+            metrics=list(self.metrics) if self.metrics else None,
+            jit_compile=False,
+        )
+
+    def _configure_target(self):
+        from ._losses import uses_sparse_labels
+
+        self._target.configure_output(
+            self._spec.n_outputs, sparse_labels=uses_sparse_labels(self.loss)
+        )
+
+    def _restore_after_unpickle(self):
+        self._loss = self._make_loss()
+
+    # -- training loop settings ---------------------------------------------
+    def _check_partial_fit(self):
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True; use fit, or "
+                "set early_stopping=False."
+            )
+
+    def _epochs(self, incremental):
+        return 1 if incremental else self.max_iter
+
+    def _validation_fraction(self):
+        return self.validation_fraction if self.early_stopping else 0.0
+
+    def _batch_size(self, n_samples):
+        from ._data import batch_size_for
+
+        if self.batch_size != "auto" and self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped",
+                stacklevel=4,
+            )
+        return batch_size_for(self.batch_size, n_samples)
+
+    def _state_start(self):
+        return {
+            "best_loss": np.inf if self.best_loss_ is None else self.best_loss_,
+            "best_score": (
+                -np.inf
+                if self.best_validation_score_ is None
+                else self.best_validation_score_
+            ),
+        }
+
+    def _make_monitor(self, state, data):
+        from ._callbacks import make_monitor
+
+        config = fit_config(self, n_samples=data["X"].shape[0])
+        scorer = self._val_scorer(data) if data["X_val"] is not None else None
+        return make_monitor(state, config=config, val_scorer=scorer)
+
+    def _val_scorer(self, data):
+        predictor = self._make_predictor()
+        X_val, y_val, sw_val = data["X_val"], data["y_val"], data["sw_val"]
+        Y_val = self._encode(y_val)
+
+        def score(model):
+            out = predictor(X_val)
+            val_loss = float(np.asarray(self._loss(Y_val, out)))
+            return self._validation_score(y_val, out, sw_val), val_loss
+
+        return score
+
+    # -- sklearn's fitted attributes ----------------------------------------
+    def _reset_fitted(self):
+        self.n_outputs_ = self._target.n_outputs
+        self.n_layers_ = len(self._spec.hidden_layer_sizes) + 2
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+
+    def _record(self, state, n_train, incremental):
+        self.t_ += state.n_iter * n_train
+        self.loss_curve_ = self.loss_curve_ + state.loss_curve
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
+        if self.early_stopping:
+            self.validation_scores_ = self.validation_scores_ + state.validation_scores
+            self.best_validation_score_ = state.best_validation_score
+        else:
+            self.best_loss_ = state.best_loss
+        reached_max = state.n_iter >= self.max_iter
+        if not incremental and not state.stopped_early and reached_max:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
 
     # -- sklearn's weight views -------------------------------------------
     def _dense_weights(self, name):

@@ -115,6 +115,55 @@ def build_mlp(spec, rng):
     return Network(inputs, outputs, alpha=spec.alpha, name="mlp")
 
 
+_FROM_KERAS = {v: k for k, v in OUT_ACTIVATIONS.items()}
+
+
+def default_build_fn(
+    n_features_in,
+    n_outputs,
+    output_activation,
+    seed,
+    dtype,
+    hidden_layer_sizes=(100,),
+    activation="relu",
+    dropout=0.0,
+):
+    """The network the Keras* wrappers build when ``model=None``.
+
+    sktrain's MLP (``Dense -> Activation -> [Dropout]`` per hidden layer) on
+    2-D X; ``hidden_layer_sizes``, ``activation`` and ``dropout`` are its
+    hyperparameters (``model__hidden_layer_sizes=(64, 64)``).
+    """
+    import numpy as np
+
+    if n_features_in is None:
+        raise ValueError(
+            "model=None builds an MLP, which needs 2-D X (n_samples, "
+            "n_features). For images, sequences or several inputs, pass your "
+            "own model or build function as model=..."
+        )
+    sizes = (
+        (hidden_layer_sizes,)
+        if np.isscalar(hidden_layer_sizes)
+        else (hidden_layer_sizes)
+    )
+    spec = MLPSpec(
+        n_features=n_features_in,
+        hidden_layer_sizes=tuple(int(s) for s in sizes),
+        activation=activation,
+        n_outputs=n_outputs,
+        out_activation=_FROM_KERAS[output_activation],
+        dropout=float(dropout),
+        l1=0.0,
+        l2=0.0,
+        alpha=0.0,
+        batch_norm=False,
+        kernel_initializer="glorot_uniform",
+        dtype=dtype,
+    )
+    return build_mlp(spec, np.random.RandomState(seed))
+
+
 def dense_layers(model):
     """The model's Dense layers in order (for ``coefs_``/``intercepts_``)."""
     Dense = keras().layers.Dense

@@ -1,14 +1,11 @@
 """MLPRegressor: sklearn's MLPRegressor on Keras."""
 
-from sklearn.base import RegressorMixin
-from sklearn.metrics import r2_score
-
 from ._docstrings import MLP_ATTRIBUTES, MLP_PARAMETERS
 from ._mlp import BaseMLP
-from ._targets import RegressionTarget, as_1d_if_column
+from ._regression import RegressorHooks
 
 
-class MLPRegressor(RegressorMixin, BaseMLP):
+class MLPRegressor(RegressorHooks, BaseMLP):
     def __init__(
         self,
         loss="squared_error",
@@ -52,69 +49,19 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             **{k: v for k, v in locals().items() if k not in _SKIP},
         )
 
-    def partial_fit(self, X, y, sample_weight=None):
-        """Train for one epoch on (X, y).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights.
-
-        Returns
-        -------
-        self : MLPRegressor
-            The trained estimator.
-        """
-        return self._partial_fit(X, y, sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predict target values.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values.
-        """
-        out = self._forward(X)
-        return self._target.decode(out)
-
     # -- lifecycle hooks ----------------------------------------------------
     def _check_y(self, y):
-        y = as_1d_if_column(y)
+        y = super()._check_y(y)
         if self.loss == "poisson" and (y < 0).any():
             raise ValueError("loss='poisson' requires y >= 0.")
         return y
 
-    def _make_target(self):
-        return RegressionTarget(type(self).__name__)
-
-    def _initialize(self, X, y, classes):
-        super()._initialize(X, y, classes)
+    def _set_target_meta(self, X, y):
+        super()._set_target_meta(X, y)
         self.out_activation_ = self._out_activation()
 
     def _out_activation(self):
         return "exp" if self.loss == "poisson" else "identity"
-
-    def _stratify(self):
-        return False
-
-    def _encode(self, y):
-        return self._target.transform(y).astype(self._dtype)
-
-    def _class_weights(self, y):
-        return 1.0
-
-    def _validation_score(self, y, out, sample_weight):
-        return r2_score(y, self._target.decode(out), sample_weight=sample_weight)
 
 
 _SKIP = {"self", "__class__"}

@@ -32,10 +32,20 @@ class ClassificationTarget:
     def fit(self, y, classes=None):
         check_classification_targets(y)
         target_type = type_of_target(y)
+        self.target_type = target_type
+        self.y_ndim = np.ndim(y)
+        self._units, self._sparse, self._logits = None, False, False
         if target_type == "multilabel-indicator":
             self.kind = "multilabel"
             self.classes_ = np.arange(y.shape[1])
             return self
+        if np.ndim(y) == 2:
+            raise ValueError(
+                f"{self.estimator_name} got a 2-D y of type {target_type!r}; "
+                "2-D targets must be a multilabel indicator matrix (0/1 "
+                "columns). For several multiclass outputs, fit one estimator "
+                "per column (sklearn.multioutput.MultiOutputClassifier)."
+            )
         self._encoder = LabelEncoder().fit(y if classes is None else classes)
         self.classes_ = self._encoder.classes_
         if classes is None and len(self.classes_) < 2:
@@ -45,11 +55,40 @@ class ClassificationTarget:
                 f"{self.classes_[0]!r}."
             )
         self.kind = "binary" if len(self.classes_) <= 2 else "multiclass"
+        self.target_type = type_of_target(self.classes_)
         return self
 
     @property
     def n_outputs(self):
         return 1 if self.kind == "binary" else len(self.classes_)
+
+    def configure_output(self, units, *, sparse_labels=False, from_logits=False):
+        """Adapt encoding and decoding to the network's last layer.
+
+        ``units`` is the size of the network's output: 1 (one sigmoid unit,
+        binary only) or one unit per class / label. ``sparse_labels`` trains
+        on integer class codes (sparse categorical losses); ``from_logits``
+        means the output is logits, so probabilities apply sigmoid/softmax.
+        """
+        expected = (
+            {1, len(self.classes_)} if self.kind == "binary" else {self.n_outputs}
+        )
+        if units not in expected:
+            want = " or ".join(str(u) for u in sorted(expected))
+            raise ValueError(
+                f"The model's output has {units} unit(s), but this {self.kind} "
+                f"target with {len(self.classes_)} classes/labels needs {want}: "
+                "give the last layer one unit per class (softmax), or one "
+                "sigmoid unit for a binary target."
+            )
+        self._units = units
+        self._sparse = bool(sparse_labels) and self.kind != "multilabel"
+        self._logits = bool(from_logits)
+        return self
+
+    @property
+    def _one_unit(self):
+        return (self._units or self.n_outputs) == 1
 
     @property
     def out_activation(self):
@@ -74,16 +113,16 @@ class ClassificationTarget:
                 f"Known classes: {self.classes_.tolist()}."
             )
 
-    def transform(self, y, one_hot=True):
-        """y -> float targets (n, n_outputs); integer codes if not one_hot."""
+    def transform(self, y):
+        """y -> float targets (n, units); integer codes for sparse losses."""
         if self.kind == "multilabel":
             return np.asarray(y, dtype=np.float32)
         codes = self._encoder.transform(y)
-        if self.kind == "binary":
+        if self._one_unit:
             return codes.astype(np.float32).reshape(-1, 1)
-        if not one_hot:
-            return codes.astype(np.int32)
-        return np.eye(len(self.classes_), dtype=np.float32)[codes]
+        if not self._sparse:
+            return np.eye(len(self.classes_), dtype=np.float32)[codes]
+        return codes.astype(np.int32)
 
     def class_codes(self, y):
         """Integer class code per sample (single-output only)."""
@@ -91,20 +130,38 @@ class ClassificationTarget:
 
     def proba(self, out):
         """Network output -> predict_proba array."""
-        if self.kind == "binary":
+        out = out.reshape(len(out), -1)
+        if self._logits:
+            out = (
+                _sigmoid(out)
+                if self._one_unit or self.kind == "multilabel"
+                else (_softmax(out))
+            )
+        if self._one_unit and self.kind == "binary":
             out = out.reshape(-1)
             return np.column_stack([1.0 - out, out])
         return out
 
     def decode(self, out):
         """Network output -> predicted labels."""
+        out = out.reshape(len(out), -1)
+        cut = 0.0 if self._logits else 0.5
         if self.kind == "multilabel":
-            return (out > 0.5).astype(int)
-        if self.kind == "binary":
-            codes = (out.reshape(-1) > 0.5).astype(int)
+            return (out > cut).astype(int)
+        if self._one_unit:
+            codes = (out.reshape(-1) > cut).astype(int)
         else:
             codes = np.argmax(out, axis=1)
         return self.classes_[codes]
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 class RegressionTarget:
@@ -116,8 +173,20 @@ class RegressionTarget:
         self.estimator_name = estimator_name
 
     def fit(self, y, classes=None):
+        self.target_type = type_of_target(y)
         self._was_1d = y.ndim == 1
+        self.y_ndim = y.ndim
         self._n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        return self
+
+    def configure_output(self, units, **_):
+        """Check the network's output size against the number of targets."""
+        if units != self._n_outputs:
+            raise ValueError(
+                f"The model's output has {units} unit(s), but y has "
+                f"{self._n_outputs} target column(s): give the last layer "
+                f"{self._n_outputs} unit(s)."
+            )
         return self
 
     @property
@@ -132,9 +201,10 @@ class RegressionTarget:
                 f"was fitted with {self._n_outputs}."
             )
 
-    def transform(self, y, one_hot=True):
+    def transform(self, y):
         y = np.asarray(y, dtype=np.float64)
         return y.reshape(len(y), -1)
 
     def decode(self, out):
+        out = out.reshape(len(out), -1)
         return out.reshape(-1) if self._was_1d else out

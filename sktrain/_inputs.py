@@ -1,0 +1,161 @@
+"""X as the network sees it: one array, or a dict / list of arrays.
+
+A single input is a 2-D array (numpy, pandas, scipy sparse) or an N-D array
+(images, sequences). A multi-input model takes a dict of arrays keyed by the
+model's input names, or a list of arrays in the model's input order. The
+helpers here map one function over every array of such a structure, so the
+lifecycle never has to care which of the three it has.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array
+
+
+def is_structured(X):
+    """True for a multi-input X: a dict of arrays or a list/tuple of arrays."""
+    if isinstance(X, dict):
+        return True
+    if isinstance(X, (list, tuple)) and X:
+        return all(_is_array(x) for x in X)
+    return False
+
+
+def _is_array(x):
+    return isinstance(x, np.ndarray) or sp.issparse(x) or hasattr(x, "iloc")
+
+
+def map_inputs(fn, X):
+    """Apply ``fn`` to every array of X, keeping X's structure."""
+    if isinstance(X, dict):
+        return {k: fn(v) for k, v in X.items()}
+    if isinstance(X, (list, tuple)) and is_structured(X):
+        return [fn(v) for v in X]
+    return fn(X)
+
+
+def map_inputs2(fn, X, other):
+    """Apply ``fn(x, o)`` pairwise over X and a structure of the same shape."""
+    if isinstance(X, dict):
+        return {
+            k: fn(v, other[k] if isinstance(other, dict) else other)
+            for k, v in X.items()
+        }
+    if isinstance(X, list):
+        return [
+            fn(v, other[i] if isinstance(other, list) else other)
+            for i, v in enumerate(X)
+        ]
+    return fn(X, other)
+
+
+def leaves(X):
+    """The arrays of X, in order."""
+    if isinstance(X, dict):
+        return list(X.values())
+    if isinstance(X, list):
+        return list(X)
+    return [X]
+
+
+def n_samples(X):
+    """Number of rows of X (the first array's, for structured X)."""
+    return leaves(X)[0].shape[0]
+
+
+def take_rows(X, idx):
+    """Rows ``idx`` of every array of X."""
+    return map_inputs(lambda a: a[idx], X)
+
+
+def cast_inputs(X, dtypes):
+    """Cast X's arrays to ``dtypes`` (one dtype, or a structure like X).
+
+    A ``None`` dtype leaves that array alone (e.g. integer token ids).
+    """
+
+    def cast(a, dtype):
+        if dtype is None or a.dtype == dtype:
+            return a
+        return a.astype(dtype)
+
+    return map_inputs2(cast, X, dtypes)
+
+
+def sample_shapes(X):
+    """Per-sample shape of each array of X (structure like X)."""
+    return map_inputs(lambda a: tuple(a.shape[1:]), X)
+
+
+def check_input_arrays(X, *, name):
+    """Validate each array of a structured or N-D X (numeric, finite, same rows).
+
+    Integer arrays keep their type (token ids for an Embedding layer);
+    everything else becomes a float array.
+    """
+
+    def check(a):
+        dtype = None if np.asarray(a[:0]).dtype.kind in "iub" else "numeric"
+        return check_array(
+            a,
+            accept_sparse="csr",
+            allow_nd=True,
+            dtype=dtype,
+            ensure_2d=False,
+            input_name="X",
+        )
+
+    if isinstance(X, (list, tuple)) and not is_structured(X):
+        X = np.asarray(X)
+    X = map_inputs(check, X)
+    for a in leaves(X):
+        if a.ndim < 2:
+            raise ValueError(
+                f"{name} expects each input array to be at least 2-D "
+                f"(n_samples, ...), got an array of shape {a.shape}. Reshape "
+                "a single feature with X.reshape(-1, 1)."
+            )
+    rows = {a.shape[0] for a in leaves(X)}
+    if len(rows) > 1:
+        raise ValueError(
+            f"All input arrays must have the same number of samples; got "
+            f"{sorted(rows)}."
+        )
+    return X
+
+
+def check_same_inputs(X, expected, *, name):
+    """Raise if X's structure or per-sample shapes differ from the fitted ones."""
+    got = sample_shapes(X)
+    if type(got) is not type(expected) or (
+        isinstance(got, dict) and set(got) != set(expected)
+    ):
+        raise ValueError(
+            f"X has a different structure than the data {name} was fitted on: "
+            f"expected {_describe(expected)}, got {_describe(got)}."
+        )
+    if isinstance(got, list) and len(got) != len(expected):
+        raise ValueError(
+            f"X has {len(got)} input arrays, but {name} was fitted with "
+            f"{len(expected)}."
+        )
+    pairs = (
+        [(k, got[k], expected[k]) for k in expected]
+        if isinstance(got, dict)
+        else list(zip(range(len(leaves(got))), leaves(got), leaves(expected)))
+    )
+    for key, g, e in pairs:
+        if tuple(g) != tuple(e):
+            where = "" if not is_structured(X) else f" (input {key!r})"
+            raise ValueError(
+                f"X{where} has samples of shape {tuple(g)}, but {name} is "
+                f"expecting samples of shape {tuple(e)} as input."
+            )
+
+
+def _describe(shapes):
+    if isinstance(shapes, dict):
+        return f"a dict with keys {sorted(shapes)}"
+    if isinstance(shapes, list):
+        return f"a list of {len(shapes)} arrays"
+    return "a single array"
