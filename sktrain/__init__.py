@@ -5,8 +5,17 @@ predict or unpickle.
 """
 
 from ._classifier import MLPClassifier
+from ._keras_estimators import KerasClassifier, KerasRegressor
 from ._regressor import MLPRegressor
+from ._transformer import KerasTransformer
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = [
+    "KerasClassifier",
+    "KerasRegressor",
+    "KerasTransformer",
+    "MLPClassifier",
+    "MLPRegressor",
+    "__version__",
+]

@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _validation as val
 from ._backend import device_scope
-from ._inputs import cast_inputs, n_samples, take_rows
+from ._inputs import cast_inputs, leaves, n_samples, take_rows
 
 
 class BaseTrainer(BaseEstimator):
@@ -81,10 +81,9 @@ class BaseTrainer(BaseEstimator):
     def _initialize(self, X, y, classes):
         self._rng = check_random_state(self.random_state)
         self._target = self._make_target().fit(y, classes)
-        self._dtype = val.model_dtype(self, X).name
         self._set_target_meta(X, y)
         self._spec = self._make_spec(X)
-        self.model_ = self._build_model(self._spec)
+        self.model_ = self._build_model(self._spec, X, y)
         self._compile()
         self._configure_target()
         self.history_ = {}
@@ -111,7 +110,8 @@ class BaseTrainer(BaseEstimator):
         self._update_continuation(spec, incremental)
 
     def _prepare(self, X, y, sample_weight):
-        sw = val.check_sample_weight(sample_weight, X) * self._class_weights(y)
+        first = leaves(X)[0]
+        sw = val.check_sample_weight(sample_weight, first) * self._class_weights(y)
         X = cast_inputs(X, self._input_dtypes())
         data = {"X": X, "y": y, "sw": sw, "X_val": None}
         if self._validation_fraction():
@@ -166,13 +166,16 @@ class BaseTrainer(BaseEstimator):
         user_callbacks = copy_callbacks(self._user_callbacks())
         monitor = self._make_monitor(state, data)
         self._set_steps_per_execution(1 if wants_batch_hooks(user_callbacks) else steps)
+        fit_kwargs = self._keras_fit_kwargs(data)
+        start = fit_kwargs.pop("initial_epoch", 0)
         self.model_.fit(
             ds,
-            epochs=epochs,
+            epochs=start + epochs,
+            initial_epoch=start,
             steps_per_epoch=steps,
             shuffle=False,
             callbacks=[monitor, *user_callbacks],
-            **self._keras_fit_kwargs(data),
+            **fit_kwargs,
         )
         return state
 

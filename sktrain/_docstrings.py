@@ -164,3 +164,103 @@ MLP_ATTRIBUTES = dedent("""\
         Per-epoch values: 'loss', any ``metrics``, and with ``early_stopping``
         'val_loss' and 'val_score'.
 """)
+
+WRAPPER_MODEL = dedent("""\
+    model : callable, keras.Model or None, default=None
+        A build function returning a ``keras.Model`` (compiled or not), or a
+        ``keras.Model`` instance (cloned with fresh weights for each fit, so
+        the instance itself is never trained). The build function receives,
+        by parameter name, what the data implies (``n_features_in``,
+        ``input_shape``, ``n_outputs``, ``n_classes``, ``classes``,
+        ``target_type``, ``output_activation``, ``seed``, ``dtype``),
+        SciKeras' ``meta`` / ``compile_kwargs`` / ``params``,
+        keras.wrappers' ``X`` / ``y``, and its own hyperparameters (plain
+        keywords or ``model__name``). None builds sktrain's MLP, with the
+        hyperparameters ``hidden_layer_sizes=(100,)``, ``activation='relu'``
+        and ``dropout=0.0``.
+""")
+
+WRAPPER_PARAMETERS = dedent("""\
+    optimizer : str, class or keras.optimizers.Optimizer, default='rmsprop'
+        The optimizer, configured with ``optimizer__name=value`` (e.g.
+        ``optimizer__learning_rate=1e-3``). An instance is copied for each
+        fit. Ignored when the build function compiles the model itself.
+
+    metrics : list, dict or None, default=None
+        Keras metrics (names, classes or instances); ``metrics__i__name``
+        configures item ``i``. Their per-epoch values go to ``history_``.
+
+    batch_size : int or None, default=None
+        Samples per gradient step; None is Keras' 32, -1 the whole data set.
+        ``fit__batch_size`` / ``predict__batch_size`` override it for one side.
+
+    epochs : int, default=1
+        Passes over the data per ``fit`` (``partial_fit`` runs one).
+
+    verbose : int, default=0
+        Keras' progress output during ``fit`` (0 silent, 1 bar, 2 a line per
+        epoch). Prediction never prints.
+
+    callbacks : list, dict or None, default=None
+        Keras callbacks (instances or classes; ``callbacks__i__name`` or, for
+        classes, ``callbacks__name`` configures them). Each fit gets fresh
+        copies, so one list can be shared between clones and folds.
+
+    validation_split : float, default=0.0
+        Fraction of the training data held out each fit for Keras' validation
+        (``val_loss`` and ``val_<metric>`` in ``history_``). The split is
+        shuffled with ``random_state`` and stratified for single-output
+        classification, unlike Keras' "last rows" split.
+
+    shuffle : bool, default=True
+        Reshuffle the training data every epoch (seeded by ``random_state``).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds this estimator's initializers, dropout, shuffling and
+        validation split; no global TensorFlow/Keras seed is touched.
+
+    warm_start : bool, default=False
+        Continue training the fitted model on the next ``fit``.
+
+    device : str, default='auto'
+        'auto' (TensorFlow's choice), 'cpu', 'gpu' or 'gpu:N'.
+
+    run_eagerly : bool, default=False
+        Run Keras' train step eagerly (for debugging).
+
+    jit_compile : bool or 'auto', default=False
+        XLA-compile Keras' train step.
+
+    **kwargs : dict
+        Hyperparameters of the build function (``units=64``), routed
+        parameters (``model__``, ``optimizer__``, ``loss__``, ``metrics__``,
+        ``callbacks__``, ``compile__``, ``fit__``, ``predict__``) and
+        keras.wrappers' ``model_kwargs`` / ``fit_kwargs`` dictionaries. All
+        are parameters: ``get_params``, ``set_params``, ``clone`` and
+        ``GridSearchCV`` see them; a misspelled name is an error that
+        suggests the right one.
+""")
+
+WRAPPER_ATTRIBUTES = dedent("""\
+    model_ : keras.Model
+        The fitted Keras model.
+
+    history_ : dict of list
+        Per-epoch values Keras logged: 'loss', metrics and, with
+        ``validation_split``, 'val_loss' and 'val_<metric>'. Continued fits
+        (``warm_start``, ``partial_fit``) append.
+
+    n_iter_ : int
+        Number of epochs run by the last ``fit``.
+
+    n_features_in_ : int
+        Number of features (``X.shape[1]``) seen during fit; not set for
+        dict/list (multi-input) X.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    X_shape_, X_dtype_, y_ndim_, y_dtype_, target_type_, n_outputs_, \
+n_outputs_expected_ :
+        What SciKeras build functions find in ``meta``.
+""")

@@ -12,9 +12,14 @@ import scipy.sparse as sp
 from sklearn.utils import check_array
 
 
+def is_dict(X):
+    """A dict of inputs (scipy's DOK matrix is a dict too, but one array)."""
+    return isinstance(X, dict) and not sp.issparse(X)
+
+
 def is_structured(X):
     """True for a multi-input X: a dict of arrays or a list/tuple of arrays."""
-    if isinstance(X, dict):
+    if is_dict(X):
         return True
     if isinstance(X, (list, tuple)) and X:
         return all(_is_array(x) for x in X)
@@ -27,7 +32,7 @@ def _is_array(x):
 
 def map_inputs(fn, X):
     """Apply ``fn`` to every array of X, keeping X's structure."""
-    if isinstance(X, dict):
+    if is_dict(X):
         return {k: fn(v) for k, v in X.items()}
     if isinstance(X, (list, tuple)) and is_structured(X):
         return [fn(v) for v in X]
@@ -36,11 +41,8 @@ def map_inputs(fn, X):
 
 def map_inputs2(fn, X, other):
     """Apply ``fn(x, o)`` pairwise over X and a structure of the same shape."""
-    if isinstance(X, dict):
-        return {
-            k: fn(v, other[k] if isinstance(other, dict) else other)
-            for k, v in X.items()
-        }
+    if is_dict(X):
+        return {k: fn(v, other[k] if is_dict(other) else other) for k, v in X.items()}
     if isinstance(X, list):
         return [
             fn(v, other[i] if isinstance(other, list) else other)
@@ -51,7 +53,7 @@ def map_inputs2(fn, X, other):
 
 def leaves(X):
     """The arrays of X, in order."""
-    if isinstance(X, dict):
+    if is_dict(X):
         return list(X.values())
     if isinstance(X, list):
         return list(X)
@@ -127,9 +129,7 @@ def check_input_arrays(X, *, name):
 def check_same_inputs(X, expected, *, name):
     """Raise if X's structure or per-sample shapes differ from the fitted ones."""
     got = sample_shapes(X)
-    if type(got) is not type(expected) or (
-        isinstance(got, dict) and set(got) != set(expected)
-    ):
+    if type(got) is not type(expected) or (is_dict(got) and set(got) != set(expected)):
         raise ValueError(
             f"X has a different structure than the data {name} was fitted on: "
             f"expected {_describe(expected)}, got {_describe(got)}."
@@ -141,7 +141,7 @@ def check_same_inputs(X, expected, *, name):
         )
     pairs = (
         [(k, got[k], expected[k]) for k in expected]
-        if isinstance(got, dict)
+        if is_dict(got)
         else list(zip(range(len(leaves(got))), leaves(got), leaves(expected)))
     )
     for key, g, e in pairs:
@@ -154,7 +154,7 @@ def check_same_inputs(X, expected, *, name):
 
 
 def _describe(shapes):
-    if isinstance(shapes, dict):
+    if is_dict(shapes):
         return f"a dict with keys {sorted(shapes)}"
     if isinstance(shapes, list):
         return f"a list of {len(shapes)} arrays"

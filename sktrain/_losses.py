@@ -21,7 +21,7 @@ from ._validation import unknown_name_error
 _SKLEARN_ALIASES = {"squared_error", "log_loss", "poisson"}
 
 
-def _with_dtype(loss, dtype):
+def with_dtype(loss, dtype):
     """A fresh loss object computing in ``dtype`` (the user's object untouched)."""
     from ._keras_objects import FunctionLoss
 
@@ -75,7 +75,7 @@ def resolve_loss(loss, target_kind, dtype):
     """
     if isinstance(loss, str):
         loss = _named(loss, target_kind)
-    loss = _with_dtype(loss, dtype)
+    loss = with_dtype(loss, dtype)
     _check_fits_target(loss, target_kind)
     return loss
 

@@ -97,6 +97,12 @@ class BaseMLP(BaseTrainer):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return tuple(int(s) for s in sizes)
 
+    def _set_target_meta(self, X, y):
+        from ._validation import model_dtype
+
+        super()._set_target_meta(X, y)
+        self._dtype = model_dtype(self, X).name
+
     def _make_spec(self, X):
         from ._model import MLPSpec
 
@@ -126,7 +132,7 @@ class BaseMLP(BaseTrainer):
             self.model_.optimizer.learning_rate.assign(float(self.learning_rate_init))
         super()._update_continuation(spec, incremental)
 
-    def _build_model(self, spec):
+    def _build_model(self, spec, X, y):
         from ._model import build_mlp
 
         return build_mlp(spec, self._rng)

@@ -62,7 +62,7 @@ class ClassificationTarget:
     def n_outputs(self):
         return 1 if self.kind == "binary" else len(self.classes_)
 
-    def configure_output(self, units, *, sparse_labels=False, from_logits=False):
+    def configure_output(self, units, *, sparse_labels=False, from_logits=False, **_):
         """Adapt encoding and decoding to the network's last layer.
 
         ``units`` is the size of the network's output: 1 (one sigmoid unit,

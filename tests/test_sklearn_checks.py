@@ -5,13 +5,27 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktrain import MLPClassifier, MLPRegressor
+from sktrain import (
+    KerasClassifier,
+    KerasRegressor,
+    KerasTransformer,
+    MLPClassifier,
+    MLPRegressor,
+)
 
-# The same settings sklearn checks its own MLPs with (max_iter=100); every
-# check runs, none is marked as an expected failure.
+# The wrappers run with their default build function (sktrain's MLP) and
+# enough epochs for sklearn's accuracy checks; the MLPs with the settings
+# sklearn checks its own MLPs with (max_iter=100). Every check runs, none is
+# marked as an expected failure. (Routed and build-function parameters are
+# kept out of these instances: check_no_attributes_set_in_init cannot know
+# that **kwargs are parameters; tests/test_keras_wrappers.py covers them.)
+_WRAPPER_SETTINGS = dict(optimizer="adam", epochs=40, random_state=0)
 ESTIMATORS = [
     MLPClassifier(max_iter=100, random_state=0),
     MLPRegressor(max_iter=100, random_state=0),
+    KerasClassifier(**_WRAPPER_SETTINGS),
+    KerasRegressor(**_WRAPPER_SETTINGS),
+    KerasTransformer(**_WRAPPER_SETTINGS),
 ]
 
 

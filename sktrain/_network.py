@@ -1,0 +1,290 @@
+"""Build, compile and inspect a wrapper's network (imports Keras).
+
+``build_network`` calls the user's build function (or clones a model
+instance) under a seed drawn from ``random_state``, then runs the new model
+once on two rows so its weights exist and its output shape is known.
+``compile_network`` keeps a model the build function compiled itself, or
+compiles it from ``loss`` / ``optimizer`` / ``metrics`` and their routed
+parameters. ``configure_target`` adapts the target encoding to the output.
+"""
+
+import numpy as np
+
+from . import _inputs as inp
+from ._backend import keras
+from ._buildfn import call_build_fn, seeded_python_random
+from ._routing import instantiate, instantiate_many, routed, signature_names
+from ._validation import unknown_name_error
+
+_OUTPUT_ACTIVATION = {
+    "binary": "sigmoid",
+    "multilabel": "sigmoid",
+    "multiclass": "softmax",
+    "regression": "linear",
+    "autoencoder": "linear",
+}
+
+
+# -- build ----------------------------------------------------------------------
+def build_network(est, X, y):
+    """A new keras.Model for ``est`` (never the user's instance itself)."""
+    k = keras()
+    fn = est._build_fn()
+    seed = int(est._rng.randint(2**31 - 1))
+    with seeded_python_random(seed):
+        if isinstance(fn, k.Model):
+            model = _clone_instance(fn)
+        else:
+            model = call_build_fn(
+                fn,
+                hyper=est._hyperparameters()[1],
+                data=data_arguments(est, X, seed),
+                scikeras=_scikeras_arguments(est),
+                arrays={"X": X, "y": _keras_wrappers_y(est, y)},
+                own_params=est.get_params(deep=False),
+            )
+        if not isinstance(model, k.Model):
+            raise TypeError(
+                f"The build function must return a keras.Model; it returned "
+                f"{type(model).__name__}."
+            )
+        est._in_dtypes = input_dtypes(model, X)
+        out = _probe(model, X, est._in_dtypes)
+    est._output_shape = tuple(out.shape[1:])
+    dtype = np.dtype(keras().backend.standardize_dtype(out.dtype))
+    est._dtype = dtype.name if dtype.kind == "f" else "float32"
+    return model
+
+
+def _clone_instance(model):
+    k = keras()
+    try:
+        return k.models.clone_model(model)
+    except Exception as exc:  # noqa: BLE001 - explain, keep the cause
+        raise ValueError(
+            f"Could not clone the keras.Model given as model ({exc}). Subclassed "
+            "models need get_config/from_config to be cloned; otherwise pass a "
+            "build function that creates the model."
+        ) from exc
+
+
+def data_arguments(est, X, seed):
+    """What the data implies, for sktrain-style build functions."""
+    target = est._target
+    single = not inp.is_structured(X)
+    classes = getattr(target, "classes_", None)
+    float32 = single and X.dtype == np.float32
+    return {
+        "n_features_in": X.shape[1] if single else None,
+        "input_shape": inp.sample_shapes(X),
+        "n_outputs": target.n_outputs,
+        "n_classes": None if classes is None else len(classes),
+        "classes": classes,
+        "target_type": target.target_type,
+        "output_activation": _OUTPUT_ACTIVATION[target.kind],
+        "seed": seed,
+        "dtype": "float32" if float32 or not single else "float64",
+    }
+
+
+def _scikeras_arguments(est):
+    meta = {
+        k: v
+        for k, v in vars(est).items()
+        if k.endswith("_") and not k.endswith("__") and not k.startswith("_")
+    }
+    return {
+        "meta": meta,
+        "compile_kwargs": compile_kwargs(est, units=None),
+        "params": est.get_params(),
+    }
+
+
+def _keras_wrappers_y(est, y):
+    """y as keras.wrappers hands it to build functions: one-hot or 2-D."""
+    target = est._target
+    if target.kind in ("binary", "multiclass"):
+        return np.eye(len(target.classes_))[target.class_codes(y)]
+    return np.asarray(y).reshape(len(y), -1)
+
+
+def input_dtypes(model, X):
+    """Per input array: the dtype the model declares, else ints stay ints and
+    anything else is fed as Keras' float type."""
+    k = keras()
+    declared = _declared_dtypes(model, X)
+
+    def pick(a, d):
+        if d is not None:
+            return d
+        return a.dtype.name if a.dtype.kind in "iu" else k.config.floatx()
+
+    return inp.map_inputs2(pick, X, declared)
+
+
+def _declared_dtypes(model, X):
+    try:
+        tensors = list(model.inputs or [])
+    except (AttributeError, ValueError):
+        tensors = []
+    std = keras().backend.standardize_dtype
+    dtypes = [std(t.dtype) for t in tensors]
+    if inp.is_dict(X):
+        by_name = {str(t.name).split(":")[0]: std(t.dtype) for t in tensors}
+        return {key: by_name.get(key) for key in X}
+    if isinstance(X, list):
+        return dtypes if len(dtypes) == len(X) else None
+    return dtypes[0] if len(dtypes) == 1 else None
+
+
+def _probe(model, X, dtypes):
+    """Run the new model on two rows (builds its weights, shows its output)."""
+    rows = inp.take_rows(X, slice(0, 2))
+
+    def dense(a, dtype):
+        a = a.toarray() if hasattr(a, "toarray") else a
+        return np.asarray(a, dtype=dtype)
+
+    out = model(inp.map_inputs2(dense, rows, dtypes), training=False)
+    if isinstance(out, (list, tuple, dict)):
+        raise ValueError(
+            f"The model has {len(out)} outputs; sktrain wrappers train models "
+            "with one output. Concatenate the heads into one output layer "
+            "(one unit per target column)."
+        )
+    return out
+
+
+# -- compile ----------------------------------------------------------------------
+def auto_loss(kind, units):
+    """The loss a target implies when ``loss=None``."""
+    if kind in ("regression", "autoencoder"):
+        return "mean_squared_error"
+    if kind == "multilabel" or units == 1 or (units is None and kind == "binary"):
+        return "binary_crossentropy"
+    return "categorical_crossentropy"
+
+
+def compile_kwargs(est, units, dtype=None):
+    """Keyword arguments for ``keras.Model.compile`` (fresh objects each call)."""
+    k = keras()
+    params = est.get_params(deep=False)
+    extra = routed(params, "compile")
+    names, _ = signature_names(k.Model.compile)
+    from ._routing import check_names
+
+    owned = {"optimizer", "loss", "metrics", "run_eagerly", "jit_compile"}
+    check_names(
+        extra, set(names) - owned, where="keras.Model.compile", prefix="compile"
+    )
+    return {
+        "optimizer": make_optimizer(est.optimizer, routed(params, "optimizer")),
+        "loss": make_loss(
+            est.loss, routed(params, "loss"), est._target.kind, units, dtype
+        ),
+        "metrics": make_metrics(est.metrics, routed(params, "metrics")),
+        "run_eagerly": est.run_eagerly,
+        "jit_compile": est.jit_compile,
+        **extra,
+    }
+
+
+def compile_network(est):
+    """Compile ``est.model_`` unless the build function compiled it."""
+    model = est.model_
+    if model.compiled:
+        return
+    units = est._output_shape[-1] if est._output_shape else 1
+    model.compile(**compile_kwargs(est, units=units, dtype=est._dtype))
+
+
+def make_optimizer(optimizer, params):
+    k = keras()
+    if isinstance(optimizer, str):
+        try:
+            optimizer = type(k.optimizers.get(optimizer))
+        except ValueError:
+            from ._optimizers import keras_optimizer_names
+
+            raise unknown_name_error(
+                "optimizer", optimizer, keras_optimizer_names()
+            ) from None
+    return instantiate(optimizer, params, prefix="optimizer")
+
+
+def _loss_class(name):
+    k = keras()
+    aliases = {
+        "mse": "MeanSquaredError",
+        "mae": "MeanAbsoluteError",
+        "mape": "MeanAbsolutePercentageError",
+        "msle": "MeanSquaredLogarithmicError",
+    }
+    wanted = aliases.get(name, name).replace("_", "").lower()
+    for attr in dir(k.losses):
+        obj = getattr(k.losses, attr)
+        if isinstance(obj, type) and attr.lower() == wanted:
+            return obj
+    from ._losses import keras_loss_names
+
+    raise unknown_name_error("loss", name, keras_loss_names())
+
+
+def make_loss(loss, params, kind, units, dtype=None):
+    """A fresh loss; with a non-default ``dtype`` it computes in that type."""
+    k = keras()
+    if loss is None:
+        loss = auto_loss(kind, units)
+    if isinstance(loss, str):
+        try:
+            k.losses.get(loss)
+        except ValueError:
+            from ._losses import keras_loss_names
+
+            raise unknown_name_error("loss", loss, keras_loss_names()) from None
+    loss = instantiate(loss, params, prefix="loss", resolve=_loss_class)
+    if dtype is None or dtype == k.config.floatx():
+        return loss
+    from ._losses import with_dtype
+
+    return with_dtype(_loss_class(loss) if isinstance(loss, str) else loss, dtype)
+
+
+def make_metrics(metrics, params):
+    if metrics is None:
+        return None
+    k = keras()
+
+    def resolve(name):
+        found = k.metrics.get(name)
+        return found if isinstance(found, type) else type(found)
+
+    return instantiate_many(metrics, params, prefix="metrics", resolve=resolve)
+
+
+# -- target ------------------------------------------------------------------------
+def configure_target(est):
+    """Adapt the target's encoding to the output shape and compiled loss."""
+    from ._losses import uses_sparse_labels
+
+    shape = est._output_shape
+    if len(shape) > 1 and est._target.kind != "autoencoder":
+        raise ValueError(
+            f"The model's output has per-sample shape {shape}; "
+            f"{type(est).__name__} needs (n_samples, n_units). Flatten or pool "
+            "before the last layer."
+        )
+    loss = est.model_.loss
+    est._target.configure_output(
+        shape[-1] if shape else 1,
+        sparse_labels=uses_sparse_labels(loss),
+        from_logits=_from_logits(loss),
+        shape=shape,
+    )
+
+
+def _from_logits(loss):
+    if hasattr(loss, "from_logits"):
+        return bool(loss.from_logits)
+    config = loss.get_config() if hasattr(loss, "get_config") else {}
+    return bool(config.get("from_logits", False))
