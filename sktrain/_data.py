@@ -102,7 +102,8 @@ def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=Fals
     def gather(i):
         x = map_inputs(lambda r: r(i), rows)
         y = map_inputs(lambda t: tf_.gather(t, i), Y_t)
-        return x, y, weights(i)
+        # tf.data would pack a list into one tensor; a tuple stays separate
+        return (tuple(x) if isinstance(x, list) else x), y, weights(i)
 
     orders = _epoch_orders(n, shuffle, seed)
     ds = orders.flat_map(batches).map(gather).prefetch(2)

@@ -31,10 +31,10 @@ def _is_array(x):
 
 
 def map_inputs(fn, X):
-    """Apply ``fn`` to every array of X, keeping X's structure."""
+    """Apply ``fn`` to every array of (validated) X, keeping X's structure."""
     if is_dict(X):
         return {k: fn(v) for k, v in X.items()}
-    if isinstance(X, (list, tuple)) and is_structured(X):
+    if isinstance(X, (list, tuple)):
         return [fn(v) for v in X]
     return fn(X)
 
@@ -43,7 +43,7 @@ def map_inputs2(fn, X, other):
     """Apply ``fn(x, o)`` pairwise over X and a structure of the same shape."""
     if is_dict(X):
         return {k: fn(v, other[k] if is_dict(other) else other) for k, v in X.items()}
-    if isinstance(X, list):
+    if isinstance(X, (list, tuple)):
         return [
             fn(v, other[i] if isinstance(other, list) else other)
             for i, v in enumerate(X)
@@ -55,7 +55,7 @@ def leaves(X):
     """The arrays of X, in order."""
     if is_dict(X):
         return list(X.values())
-    if isinstance(X, list):
+    if isinstance(X, (list, tuple)):
         return list(X)
     return [X]
 
@@ -139,11 +139,12 @@ def check_same_inputs(X, expected, *, name):
             f"X has {len(got)} input arrays, but {name} was fitted with "
             f"{len(expected)}."
         )
-    pairs = (
-        [(k, got[k], expected[k]) for k in expected]
-        if is_dict(got)
-        else list(zip(range(len(leaves(got))), leaves(got), leaves(expected)))
-    )
+    if is_dict(got):
+        pairs = [(k, got[k], expected[k]) for k in expected]
+    elif isinstance(got, list):
+        pairs = list(zip(range(len(got)), got, expected))
+    else:
+        pairs = [(None, got, expected)]
     for key, g, e in pairs:
         if tuple(g) != tuple(e):
             where = "" if not is_structured(X) else f" (input {key!r})"
