@@ -46,7 +46,24 @@ class BaseTrainer(BaseEstimator):
 
     # -- public entry points ------------------------------------------------
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to data X and target(s) y; returns self."""
+        """Train a new network on X and y (or continue it with ``warm_start``).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data; the Keras* wrappers also take N-D arrays and a
+            dict or list of arrays for a multi-input model.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target labels or values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; each batch's loss is
+            ``sum(w * loss) / sum(w)``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=False)
 
@@ -230,7 +247,11 @@ class BaseTrainer(BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         with device_scope(self.device):
-            return self._predictor(X)
+            return self._predictor(X, chunk=self._predict_chunk())
+
+    def _predict_chunk(self):
+        """Hook: rows per forward call (None: the predictor's default)."""
+        return None
 
     def _validate_X(self, X, *, reset):
         return val.validate_X(self, X, reset=reset)

@@ -134,9 +134,9 @@ class Predictor:
     def _spec(shape, dtype):
         return tf().TensorSpec([None, *shape.dims], dtype=np.dtype(dtype or "float32"))
 
-    def __call__(self, X):
+    def __call__(self, X, chunk=None):
         sparse = any(sp.issparse(a) for a in leaves(X))
-        chunk = SPARSE_CHUNK if sparse else PREDICT_CHUNK
+        chunk = chunk or (SPARSE_CHUNK if sparse else PREDICT_CHUNK)
         n = n_samples(X)
         if n <= chunk:
             return _to_numpy(self._fn(self._dense(X)))

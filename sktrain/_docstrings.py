@@ -192,7 +192,9 @@ WRAPPER_PARAMETERS = dedent("""\
 
     batch_size : int or None, default=None
         Samples per gradient step; None is Keras' 32, -1 the whole data set.
-        ``fit__batch_size`` / ``predict__batch_size`` override it for one side.
+        ``fit__batch_size`` overrides it. Prediction runs in large chunks
+        (65,536 rows) whatever the training batch size; set
+        ``predict__batch_size`` to bound its memory.
 
     epochs : int, default=1
         Passes over the data per ``fit`` (``partial_fit`` runs one).

@@ -230,6 +230,16 @@ class BaseKerasWrapper(BaseTrainer):
 
         return keras_fit_kwargs(self, data)
 
+    def _predict_chunk(self):
+        from ._routing import check_names
+
+        params = routed(self.get_params(deep=False), "predict")
+        check_names(
+            params, ["batch_size", "verbose"], where="predict", prefix="predict"
+        )
+        size = params.get("batch_size")  # the training batch size is no limit here
+        return None if size is None or size == -1 else int(size)
+
     def _reset_fitted(self):
         pass
 

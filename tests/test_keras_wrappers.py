@@ -573,3 +573,14 @@ def test_nd_and_dict_input_models_round_trip(how, tmp_path, digits_images):
             joblib.dump(est, tmp_path / "m.joblib")
             copy = joblib.load(tmp_path / "m.joblib")
         np.testing.assert_array_equal(copy.predict(data), est.predict(data))
+
+
+def test_predict_batch_size_changes_chunks_not_results():
+    X, y = binary()
+    clf = fast(KerasClassifier, epochs=2).fit(X, y)
+    full = clf.predict_proba(X)
+    clf.set_params(predict__batch_size=7)
+    np.testing.assert_allclose(clf.predict_proba(X), full, rtol=1e-6)
+    clf.set_params(predict__batch_sise=7)
+    with pytest.raises(ValueError, match="predict__batch_size"):
+        clf.predict(X)

@@ -6,11 +6,6 @@ learning rates, predictions), not merely that a call returns.
 """
 
 import concurrent.futures
-import doctest
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,12 +13,9 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-import sktrain
 from sktrain import MLPClassifier, MLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------------------
@@ -1035,50 +1027,3 @@ def test_multithreaded_predict(multiclass_data):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(serial_proba, par_proba):
         np.testing.assert_array_equal(a, b)
-
-
-# ---------------------------------------------------------------------------
-# 12. docstring examples
-# ---------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "module_name, cls",
-    [("sktrain._classifier", MLPClassifier), ("sktrain._regressor", MLPRegressor)],
-)
-def test_docstring_examples(module_name, cls):
-    module = sys.modules[module_name]
-    finder = doctest.DocTestFinder()
-    tests = finder.find(cls, cls.__name__, module=module, globs={})
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS, verbose=False)
-    for test in tests:
-        runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.attempted > 0
-    assert result.failed == 0
-
-
-# ---------------------------------------------------------------------------
-# 13. the quick-start example
-# ---------------------------------------------------------------------------
-@pytest.mark.slow
-def test_quickstart_example_runs():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "examples" / "quickstart.py")],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    noise = ("W0000", "I0000", "E0000", "WARNING: All log")
-    stderr = "\n".join(
-        ln for ln in proc.stderr.splitlines() if not ln.startswith(noise)
-    )
-    assert proc.returncode == 0, f"exit code {proc.returncode}\n{stderr[-4000:]}"
-    assert "held-out accuracy" in proc.stdout
-    acc = float(proc.stdout.split("held-out accuracy:")[1].split()[0])
-    assert acc > 0.9
-
-
-def test_package_exports():
-    assert sktrain.__all__ == ["MLPClassifier", "MLPRegressor", "__version__"]
