@@ -843,6 +843,15 @@ for est in (clf, reg):
     est.set_params(l1=0.01)
     repr(est)
     pickle.loads(pickle.dumps(est))
+def build(n_features_in, units=8):
+    raise AssertionError("not called")
+kc = sktrain.KerasClassifier(build, units=4, optimizer__learning_rate=0.1)
+kc.set_params(model__units=3, units=5)
+assert clone(kc).get_params()["model__units"] == 3
+for est in (kc, sktrain.KerasRegressor(), sktrain.KerasTransformer()):
+    repr(clone(est))
+    pickle.loads(pickle.dumps(est))
+GridSearchCV(kc, {"units": [2, 4], "optimizer__learning_rate": [0.1, 0.01]})
 gs = GridSearchCV(clf, {"dropout": [0.0, 0.2], "solver": ["adam", "rmsprop"]}, cv=2)
 clone(gs)
 gs.get_params()
