@@ -79,7 +79,7 @@ class KerasTransformer(
         params = {k: v for k, v in locals().items() if k not in _SKIP}
         super().__init__(**params, **kwargs)
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, **kwargs):
         """Train the model on X (``target='X'``) or on y (``target='y'``).
 
         Parameters
@@ -91,13 +91,15 @@ default=None
             Regression targets; ignored with ``target='X'``.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
+        **kwargs : dict
+            ``keras.Model.fit`` settings for this call only (``epochs=5``).
 
         Returns
         -------
         self : KerasTransformer
             The fitted transformer.
         """
-        return super().fit(X, y, sample_weight=sample_weight)
+        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Train for one epoch; see :meth:`fit`.

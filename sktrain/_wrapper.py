@@ -193,10 +193,42 @@ class BaseKerasWrapper(BaseTrainer):
         wrappers_kwargs = params.get("model_kwargs") or {}
         return bare, {**bare, **wrappers_kwargs, **routed(params, "model")}
 
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Train a new network on X and y (or continue it with ``warm_start``).
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, N-D array, or dict/list of arrays
+            Training data (a dict or list of arrays for a multi-input model).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target labels or values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; each batch's loss is
+            ``sum(w * loss) / sum(w)``.
+        **kwargs : dict
+            ``keras.Model.fit`` settings for this call only, as SciKeras
+            allowed (``epochs=5``); the same as ``fit__epochs`` for one call.
+            Prefer the parameters, which ``clone`` and ``GridSearchCV`` keep.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._call_fit_kwargs = kwargs
+        try:
+            return super().fit(X, y, sample_weight=sample_weight)
+        finally:
+            del self._call_fit_kwargs
+
     # -- training settings (lifecycle hooks) ---------------------------------
     def _fit_routed(self):
         params = self.get_params(deep=False)
-        return {**(params.get("fit_kwargs") or {}), **routed(params, "fit")}
+        return {
+            **(params.get("fit_kwargs") or {}),
+            **routed(params, "fit"),
+            **vars(self).get("_call_fit_kwargs", {}),
+        }
 
     def _epochs(self, incremental):
         return 1 if incremental else int(self._fit_routed().get("epochs", self.epochs))

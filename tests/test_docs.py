@@ -12,6 +12,8 @@ import pytest
 
 import sktrain
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = [getattr(sktrain, name) for name in sktrain.__all__ if name[0] != "_"]
 NOISE = ("W0000", "I0000", "E0000", "WARNING: All log", "WARNING:tensorflow")

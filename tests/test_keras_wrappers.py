@@ -584,3 +584,15 @@ def test_predict_batch_size_changes_chunks_not_results():
     clf.set_params(predict__batch_sise=7)
     with pytest.raises(ValueError, match="predict__batch_size"):
         clf.predict(X)
+
+
+def test_fit_keywords_apply_to_one_call_only():
+    X, y = binary()
+    clf = fast(KerasClassifier, epochs=2)
+    clf.fit(X, y, epochs=5)
+    assert clf.n_iter_ == 5
+    clf.fit(X, y)
+    assert clf.n_iter_ == 2
+    assert "epochs" not in clf.get_params() or clf.get_params()["epochs"] == 2
+    with pytest.raises(ValueError, match="fit__validation_freq"):
+        clf.fit(X, y, validation_freqq=2)
