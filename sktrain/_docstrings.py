@@ -170,9 +170,11 @@ WRAPPER_MODEL = dedent("""\
         A build function returning a ``keras.Model`` (compiled or not), or a
         ``keras.Model`` instance (cloned with fresh weights for each fit, so
         the instance itself is never trained). The build function receives,
-        by parameter name, what the data implies (``n_features_in``,
-        ``input_shape``, ``n_outputs``, ``n_classes``, ``classes``,
-        ``target_type``, ``output_activation``, ``seed``, ``dtype``),
+        by parameter name, what the data implies (``n_features_in``, None
+        unless X is 2-D; ``input_shape``, per sample, a dict/list for
+        multi-input X; ``n_outputs``, units of the last layer;
+        ``n_classes``; ``classes``; ``target_type``; ``output_activation``;
+        ``seed``; ``dtype``),
         SciKeras' ``meta`` / ``compile_kwargs`` / ``params``,
         keras.wrappers' ``X`` / ``y``, and its own hyperparameters (plain
         keywords or ``model__name``). None builds sktrain's MLP, with the

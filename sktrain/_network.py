@@ -75,7 +75,7 @@ def data_arguments(est, X, seed):
     classes = getattr(target, "classes_", None)
     float32 = single and X.dtype == np.float32
     return {
-        "n_features_in": X.shape[1] if single else None,
+        "n_features_in": X.shape[1] if single and X.ndim == 2 else None,
         "input_shape": inp.sample_shapes(X),
         "n_outputs": target.n_outputs,
         "n_classes": None if classes is None else len(classes),

@@ -596,3 +596,9 @@ def test_fit_keywords_apply_to_one_call_only():
     assert "epochs" not in clf.get_params() or clf.get_params()["epochs"] == 2
     with pytest.raises(ValueError, match="fit__validation_freq"):
         clf.fit(X, y, validation_freqq=2)
+
+
+def test_default_model_explains_it_needs_2d_input(digits_images):
+    X, y = digits_images
+    with pytest.raises(ValueError, match="model=None builds an MLP, which needs 2-D"):
+        KerasClassifier().fit(X[:50], y[:50])
