@@ -79,14 +79,21 @@ class BaseTrainer(BaseEstimator):
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         fresh = not hasattr(self, "model_") or not (incremental or self.warm_start)
         X, y = self._validate_fit_data(X, y, reset=fresh)
-        with device_scope(self.device):
-            if fresh:
-                self._initialize(X, y, classes)
-            else:
-                self._check_continuation(X, y, incremental)
-            data = self._prepare(X, y, sample_weight)
-            state = self._fit_loop(data, epochs=self._epochs(incremental))
+        state = None
+        try:
+            with device_scope(self.device):
+                if fresh:
+                    self._initialize(X, y, classes)
+                else:
+                    self._check_continuation(X, y, incremental)
+                data = self._prepare(X, y, sample_weight)
+                state = self._new_state()
+                self._fit_loop(data, state, epochs=self._epochs(incremental))
+        except BaseException:
+            self._undo_failed_fit(fresh, state)
+            raise
         self._finalize(state, data, incremental)
+        self._report_faults(state)
         return self
 
     def _validate_fit_data(self, X, y, *, reset):
@@ -164,12 +171,16 @@ class BaseTrainer(BaseEstimator):
             "sw_val": sw[test],
         }
 
-    def _fit_loop(self, data, *, epochs):
-        from ._callbacks import TrainingState, copy_callbacks, wants_batch_hooks
+    def _new_state(self):
+        from ._callbacks import TrainingState
+
+        return TrainingState(**self._state_start())
+
+    def _fit_loop(self, data, state, *, epochs):
+        from ._callbacks import copy_callbacks, wants_batch_hooks
         from ._data import train_dataset
 
         X = data["X"]
-        state = TrainingState(**self._state_start())
         bs = self._batch_size(n_samples(X))
         ds, steps = train_dataset(
             X,
@@ -185,16 +196,41 @@ class BaseTrainer(BaseEstimator):
         self._set_steps_per_execution(1 if wants_batch_hooks(user_callbacks) else steps)
         fit_kwargs = self._keras_fit_kwargs(data)
         start = fit_kwargs.pop("initial_epoch", 0)
-        self.model_.fit(
-            ds,
-            epochs=start + epochs,
-            initial_epoch=start,
-            steps_per_epoch=steps,
-            shuffle=False,
-            callbacks=[monitor, *user_callbacks],
-            **fit_kwargs,
-        )
-        return state
+        try:
+            self.model_.fit(
+                ds,
+                epochs=start + epochs,
+                initial_epoch=start,
+                steps_per_epoch=steps,
+                shuffle=False,
+                callbacks=[monitor, *user_callbacks],
+                **fit_kwargs,
+            )
+        except KeyboardInterrupt:
+            # a notebook's stop button: keep the last completed epoch's weights
+            state.interrupted = True
+            if state.good_weights is not None:
+                self.model_.set_weights(state.good_weights)
+
+    def _undo_failed_fit(self, fresh, state):
+        """Leave no half-fitted estimator behind when fit raises.
+
+        A fresh fit forgets everything it set (the estimator is not fitted);
+        a continued fit puts back the weights it started from, so the
+        fitted attributes still describe the model.
+        """
+        if fresh:
+            for name in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
+                delattr(self, name)
+            vars(self).pop("_predictor", None)
+        elif state is not None and state.start_weights is not None:
+            self.model_.set_weights(state.start_weights)
+
+    def _report_faults(self, state):
+        """Warn about an interrupted fit; raise or warn about a non-finite loss."""
+        from ._faults import report_faults
+
+        report_faults(self, state)
 
     _normalize_weights_in_pipeline = False
 

@@ -64,16 +64,32 @@ class TrainingState:
         self.n_iter = 0
         self.best_weights = None
         self.stopped_early = False
+        # fault handling: weights at the start and after the last finite epoch
+        self.start_weights = None
+        self.good_weights = None
+        self.nonfinite_epoch = None
+        self.interrupted = False
 
 
 def make_monitor(state, *, config, val_scorer=None):
     """Create the monitor callback (the Keras base class is imported lazily)."""
 
     class SklearnMonitor(keras().callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            state.start_weights = self.model.get_weights()
+            state.good_weights = state.start_weights
+
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
-            state.n_iter += 1
             loss = float(logs.get("loss", np.nan))
+            if not np.isfinite(loss):
+                # keep the last finite epoch's weights and stop (a flag)
+                state.nonfinite_epoch = state.n_iter + 1
+                self.model.set_weights(state.good_weights)
+                self.model.stop_training = True
+                return
+            state.good_weights = self.model.get_weights()
+            state.n_iter += 1
             state.loss_curve.append(loss)
             if val_scorer is not None:
                 score, val_loss = val_scorer(self.model)

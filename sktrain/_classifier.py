@@ -44,6 +44,7 @@ class MLPClassifier(ClassifierHooks, BaseMLP):
         clipnorm=None,
         device="auto",
         dtype=None,
+        on_nan="raise",
     ):
         super().__init__(**{k: v for k, v in locals().items() if k not in _SKIP})
 

@@ -2,6 +2,14 @@
 
 from textwrap import dedent
 
+ON_NAN = """\
+    on_nan : {'raise', 'warn'}, default='raise'
+        What to do when the training loss becomes NaN or infinite. Training
+        always stops and the weights of the last finite epoch are kept;
+        'raise' then raises a ValueError that says what to try, 'warn' keeps
+        the model and warns (RuntimeWarning).
+"""
+
 MLP_PARAMETERS = dedent("""\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
@@ -115,7 +123,8 @@ default='glorot_uniform'
         The network's float type. None follows X like sklearn: float32 input
         trains in float32, anything else in float64. Use 'float32' for speed,
         above all on GPUs.
-""")
+
+""" + ON_NAN)
 
 MLP_ATTRIBUTES = dedent("""\
     loss_ : float
@@ -234,6 +243,8 @@ WRAPPER_PARAMETERS = dedent("""\
 
     jit_compile : bool or 'auto', default=False
         XLA-compile Keras' train step.
+
+""" + ON_NAN + """
 
     **kwargs : dict
         Hyperparameters of the build function (``units=64``), routed

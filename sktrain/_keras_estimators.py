@@ -39,6 +39,7 @@ class KerasClassifier(ClassifierHooks, BaseKerasWrapper):
         device="auto",
         run_eagerly=False,
         jit_compile=False,
+        on_nan="raise",
         **kwargs,
     ):
         params = {k: v for k, v in locals().items() if k not in _SKIP}
@@ -68,6 +69,7 @@ class KerasRegressor(RegressorHooks, BaseKerasWrapper):
         device="auto",
         run_eagerly=False,
         jit_compile=False,
+        on_nan="raise",
         **kwargs,
     ):
         params = {k: v for k, v in locals().items() if k not in _SKIP}

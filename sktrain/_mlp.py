@@ -52,6 +52,7 @@ class BaseMLP(BaseTrainer):
         clipnorm,
         device,
         dtype,
+        on_nan,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -88,6 +89,7 @@ class BaseMLP(BaseTrainer):
         self.clipnorm = clipnorm
         self.device = device
         self.dtype = dtype
+        self.on_nan = on_nan
 
     # -- network ------------------------------------------------------------
     def _hidden_sizes(self):

@@ -45,6 +45,7 @@ MLP_CONSTRAINTS = {
     "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
     "device": [str],
     "dtype": [StrOptions({"float32", "float64"}), None],
+    "on_nan": [StrOptions({"raise", "warn"})],
 }
 
 

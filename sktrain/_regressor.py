@@ -43,6 +43,7 @@ class MLPRegressor(RegressorHooks, BaseMLP):
         clipnorm=None,
         device="auto",
         dtype=None,
+        on_nan="raise",
     ):
         super().__init__(
             class_weight=None,

@@ -74,6 +74,7 @@ class KerasTransformer(
         device="auto",
         run_eagerly=False,
         jit_compile=False,
+        on_nan="raise",
         **kwargs,
     ):
         params = {k: v for k, v in locals().items() if k not in _SKIP}

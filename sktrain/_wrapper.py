@@ -48,6 +48,7 @@ WRAPPER_CONSTRAINTS = {
     "device": [str],
     "run_eagerly": ["boolean"],
     "jit_compile": ["boolean", StrOptions({"auto"})],
+    "on_nan": [StrOptions({"raise", "warn"})],
 }
 
 

@@ -1,0 +1,139 @@
+"""Training faults: a NaN loss, a KeyboardInterrupt, a failing user callback.
+
+Whatever happens during fit, the estimator is left fitted and consistent
+(weights of the last completed, finite epoch; n_iter_ and history_ saying how
+far it got) or not fitted at all, never half.
+"""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from sktrain import KerasClassifier, KerasRegressor, MLPClassifier, MLPRegressor
+
+keras = pytest.importorskip("keras")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _data(n=160, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 5))
+    return X, (X[:, 0] + X[:, 1] > 0).astype(int)
+
+
+def _exploding(Est):
+    """A regression set-up whose loss overflows after an epoch or two."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5)) * 1e3
+    y = X @ rng.normal(size=5) * 1e3
+    if Est is MLPRegressor:
+        est = MLPRegressor(
+            solver="sgd", learning_rate_init=1.0, max_iter=20, random_state=0
+        )
+    else:
+        est = KerasRegressor(
+            optimizer="sgd", optimizer__learning_rate=10.0, epochs=20, random_state=0
+        )
+    return est, X, y
+
+
+class Recorder(keras.callbacks.Callback):
+    """Keeps the weights at every epoch end; raises in (epoch, batch) of this
+    fit, epochs counted from 0 whatever Keras' epoch numbering."""
+
+    def __init__(self, raise_at=None, exc=KeyboardInterrupt):
+        super().__init__()
+        self.raise_at, self.exc = raise_at, exc
+        self.weights, self.epoch = [], -1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.epoch, batch) == self.raise_at:
+            Recorder.last = self  # the fitted copy, for the test to read
+            raise self.exc("stop")
+
+
+def _make(Est, **kw):
+    if Est is MLPClassifier:
+        return MLPClassifier(
+            hidden_layer_sizes=(8,), max_iter=5, batch_size=16, random_state=0, **kw
+        )
+    return KerasClassifier(epochs=5, batch_size=16, random_state=0, **kw)
+
+
+@pytest.mark.parametrize("Est", [MLPRegressor, KerasRegressor])
+def test_nonfinite_loss_raises_and_keeps_last_finite_weights(Est):
+    est, X, y = _exploding(Est)
+    with pytest.raises(ValueError, match="became NaN or infinite in epoch .*lower"):
+        est.fit(X, y)
+    check_is_fitted(est)
+    assert np.isfinite(est.predict(X)).all()
+    assert all(np.isfinite(w).all() for w in est.model_.get_weights())
+    done = est.n_iter_
+    assert len(est.history_.get("loss", [])) == done
+    # the kept weights are those a fit stopped after `done` epochs ends with
+    if done:
+        short = _exploding(Est)[0].set_params(
+            **({"max_iter": done} if Est is MLPRegressor else {"epochs": done})
+        )
+        np.testing.assert_allclose(
+            short.fit(X, y).predict(X), est.predict(X), rtol=1e-6
+        )
+
+
+@pytest.mark.parametrize("Est", [MLPRegressor, KerasRegressor])
+def test_nonfinite_loss_can_warn_instead(Est):
+    est, X, y = _exploding(Est)
+    est.set_params(on_nan="warn")
+    with pytest.warns(RuntimeWarning, match="on_nan='warn'|became NaN"):
+        est.fit(X, y)
+    assert np.isfinite(est.predict(X)).all()
+
+
+@pytest.mark.parametrize("Est", [MLPClassifier, KerasClassifier])
+def test_keyboard_interrupt_mid_epoch_keeps_last_completed_epoch(Est):
+    X, y = _data()
+    est = _make(Est, callbacks=[Recorder(raise_at=(2, 3))])
+    with pytest.warns(UserWarning, match="interrupted .* after 2 completed epoch"):
+        est.fit(X, y)
+    assert est.n_iter_ == 2
+    assert len(est.history_["loss"]) == 2
+    epoch2 = Recorder.last.weights[1]  # weights at the end of epoch 2
+    for got, want in zip(est.model_.get_weights(), epoch2):
+        np.testing.assert_array_equal(got, want)
+    proba = est.predict_proba(X)
+    assert proba.shape == (160, 2) and np.isfinite(proba).all()
+    # a second fit starts clean and runs to the end
+    est.set_params(callbacks=None).fit(X, y)
+    assert est.n_iter_ == 5 and len(est.history_["loss"]) == 5
+
+
+@pytest.mark.parametrize("Est", [MLPClassifier, KerasClassifier])
+def test_failing_callback_surfaces_and_leaves_no_half_fitted_estimator(Est):
+    X, y = _data()
+    est = _make(Est, callbacks=[Recorder(raise_at=(1, 2), exc=RuntimeError)])
+    with pytest.raises(RuntimeError, match="stop"):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+    # a continued fit that fails puts back the weights it started from
+    warm = _make(Est, warm_start=True).fit(X, y)
+    before, proba = warm.model_.get_weights(), warm.predict_proba(X)
+    history = dict(warm.history_)
+    warm.set_params(callbacks=[Recorder(raise_at=(1, 1), exc=RuntimeError)])
+    with pytest.raises(RuntimeError):
+        warm.fit(X, y)
+    for got, want in zip(warm.model_.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(warm.predict_proba(X), proba)
+    assert warm.history_ == history
