@@ -124,7 +124,7 @@ default='glorot_uniform'
         trains in float32, anything else in float64. Use 'float32' for speed,
         above all on GPUs.
 
-""" + ON_NAN)
+""") + dedent(ON_NAN)
 
 MLP_ATTRIBUTES = dedent("""\
     loss_ : float
@@ -191,7 +191,8 @@ WRAPPER_MODEL = dedent("""\
         and ``dropout=0.0``.
 """)
 
-WRAPPER_PARAMETERS = dedent("""\
+WRAPPER_PARAMETERS = (
+    dedent("""\
     optimizer : str, class or keras.optimizers.Optimizer, default='rmsprop'
         The optimizer, configured with ``optimizer__name=value`` (e.g.
         ``optimizer__learning_rate=1e-3``). An instance is copied for each
@@ -244,7 +245,9 @@ WRAPPER_PARAMETERS = dedent("""\
     jit_compile : bool or 'auto', default=False
         XLA-compile Keras' train step.
 
-""" + ON_NAN + """
+""")
+    + dedent(ON_NAN)
+    + dedent("""\
 
     **kwargs : dict
         Hyperparameters of the build function (``units=64``), routed
@@ -255,6 +258,7 @@ WRAPPER_PARAMETERS = dedent("""\
         ``GridSearchCV`` see them; a misspelled name is an error that
         suggests the right one.
 """)
+)
 
 WRAPPER_ATTRIBUTES = dedent("""\
     model_ : keras.Model
