@@ -68,20 +68,53 @@ def _named(loss, target_kind):
         raise unknown_name_error("loss", loss, choices) from None
 
 
-def resolve_loss(loss, target_kind, dtype):
+def resolve_loss(loss, target_kind, dtype, soft_targets=False):
     """Return a fresh Keras loss object for ``loss``, computing in ``dtype``.
 
-    ``target_kind`` is 'binary', 'multiclass', 'multilabel' or 'regression'.
+    ``target_kind`` is 'binary', 'multiclass', 'multilabel' or 'regression';
+    ``soft_targets``: a regression target within [0, 1].
     """
     if isinstance(loss, str):
         loss = _named(loss, target_kind)
     loss = with_dtype(loss, dtype)
-    _check_fits_target(loss, target_kind)
+    _check_fits_target(loss, target_kind, soft_targets)
     return loss
 
 
-def _check_fits_target(loss, target_kind):
-    """Refuse a categorical loss on the single sigmoid unit of a binary target."""
+_CLASSIFICATION_LOSSES = ("crossentropy", "hinge", "log_loss")
+
+
+def loss_name(loss):
+    """A loss's name, whatever form it has (string, object, function)."""
+    if isinstance(loss, str):
+        return loss.lower()
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", "")
+    return str(name).lower()
+
+
+def check_regression_loss(loss, target_kind, soft_targets=False):
+    """Refuse a classification loss on a continuous target outside [0, 1].
+
+    Targets within [0, 1] may be soft labels (e.g. a teacher's probabilities
+    in distillation), which cross-entropy fits.
+    """
+    name = loss_name(loss)
+    if target_kind != "regression" or soft_targets:
+        return
+    if any(k in name for k in _CLASSIFICATION_LOSSES):
+        raise ValueError(
+            f"loss={name!r} is a classification loss, but y is a continuous "
+            "(regression) target with values outside [0, 1]. Use a regression "
+            "loss such as 'squared_error'/'mean_squared_error', 'huber' or "
+            "'mae', or a classifier (MLPClassifier, KerasClassifier) for class "
+            "labels."
+        )
+
+
+def _check_fits_target(loss, target_kind, soft_targets):
+    """Refuse a categorical loss on the single sigmoid unit of a binary target,
+    and a classification loss on a regression target."""
+    check_regression_loss(loss, target_kind, soft_targets)
     name = str(getattr(loss, "name", "")).lower()
     if target_kind == "binary" and "categorical" in name:
         raise ValueError(
@@ -94,7 +127,4 @@ def _check_fits_target(loss, target_kind):
 
 def uses_sparse_labels(loss):
     """True when the loss expects integer class codes instead of one-hot rows."""
-    name = loss if isinstance(loss, str) else getattr(loss, "name", "")
-    if not name and callable(loss):
-        name = getattr(loss, "__name__", "")
-    return "sparse" in str(name).lower()
+    return "sparse" in loss_name(loss)

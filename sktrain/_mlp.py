@@ -142,7 +142,8 @@ class BaseMLP(BaseTrainer):
     def _make_loss(self):
         from ._losses import resolve_loss
 
-        return resolve_loss(self.loss, self._target.kind, self._dtype)
+        soft = getattr(self._target, "soft_targets", False)
+        return resolve_loss(self.loss, self._target.kind, self._dtype, soft)
 
     def _compile(self):
         from ._optimizers import make_optimizer

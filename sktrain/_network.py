@@ -265,7 +265,7 @@ def make_metrics(metrics, params):
 # -- target ------------------------------------------------------------------------
 def configure_target(est):
     """Adapt the target's encoding to the output shape and compiled loss."""
-    from ._losses import uses_sparse_labels
+    from ._losses import check_regression_loss, uses_sparse_labels
 
     shape = est._output_shape
     if len(shape) > 1 and est._target.kind != "autoencoder":
@@ -275,6 +275,8 @@ def configure_target(est):
             "before the last layer."
         )
     loss = est.model_.loss
+    soft = getattr(est._target, "soft_targets", False)
+    check_regression_loss(loss, est._target.kind, soft)
     est._target.configure_output(
         shape[-1] if shape else 1,
         sparse_labels=uses_sparse_labels(loss),

@@ -174,6 +174,8 @@ class RegressionTarget:
 
     def fit(self, y, classes=None):
         self.target_type = type_of_target(y)
+        # probabilities as targets (distillation) may use a cross-entropy loss
+        self.soft_targets = bool(np.all((y >= 0) & (y <= 1)))
         self._was_1d = y.ndim == 1
         self.y_ndim = y.ndim
         self._n_outputs = 1 if y.ndim == 1 else y.shape[1]

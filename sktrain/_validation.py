@@ -1,9 +1,11 @@
 """Input validation shared by every estimator: X, sample weights, names."""
 
+import contextlib
 import difflib
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import validate_data as _sk_validate_data
 
 
 def did_you_mean(name, choices):
@@ -18,6 +20,29 @@ def unknown_name_error(kind, name, choices):
         f"Unknown {kind} {name!r}.{did_you_mean(name, choices)} "
         f"Valid names include: {', '.join(sorted(choices)[:30])}."
     )
+
+
+@contextlib.contextmanager
+def explain_non_numeric(name):
+    """Turn numpy's 'could not convert string to float' into advice."""
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        if "could not convert" not in text and "numeric" not in text:
+            raise
+        raise ValueError(
+            f"{name} needs numeric input, but X has non-numeric values "
+            f"({text}). Encode categorical or text columns first, e.g. with "
+            "sklearn.compose.ColumnTransformer and OneHotEncoder (categories) "
+            "or TfidfVectorizer (text), in a Pipeline before the estimator."
+        ) from exc
+
+
+def validate_data(estimator, X, y="no_validation", **kwargs):
+    """sklearn's ``validate_data`` with advice for non-numeric X."""
+    with explain_non_numeric(type(estimator).__name__):
+        return _sk_validate_data(estimator, X, y, **kwargs)
 
 
 def model_dtype(estimator, X):

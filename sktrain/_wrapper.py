@@ -16,12 +16,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.validation import check_consistent_length
 
 from . import _inputs as inp
 from ._base import BaseTrainer
 from ._routing import PREFIXES, instantiate_many, is_routed, routed
-from ._validation import did_you_mean
+from ._validation import did_you_mean, explain_non_numeric, validate_data
 
 # keras.wrappers' names for build-function and fit keyword dictionaries
 _ALIASES = ("build_fn", "model_kwargs", "fit_kwargs")
@@ -316,7 +316,8 @@ class BaseKerasWrapper(BaseTrainer):
             elif inp.is_structured(self._sample_shapes) or len(self._sample_shapes) > 1:
                 inp.check_same_inputs(X, self._sample_shapes, name=type(self).__name__)
             return X
-        X = inp.check_input_arrays(X, name=type(self).__name__)
+        with explain_non_numeric(type(self).__name__):
+            X = inp.check_input_arrays(X, name=type(self).__name__)
         if reset:
             self._sample_shapes = inp.sample_shapes(X)
             if not inp.is_structured(X):

@@ -602,3 +602,16 @@ def test_default_model_explains_it_needs_2d_input(digits_images):
     X, y = digits_images
     with pytest.raises(ValueError, match="model=None builds an MLP, which needs 2-D"):
         KerasClassifier().fit(X[:50], y[:50])
+
+
+def test_predict_from_four_threads_matches_serial(digits_images):
+    import concurrent.futures
+
+    X, y = digits_images
+    clf = fast(KerasClassifier, cnn, epochs=1).fit(X[:300], y[:300])
+    chunks = [X[i::4][:100] for i in range(4)] * 3
+    serial = [clf.predict_proba(c) for c in chunks]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(clf.predict_proba, chunks))
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)
