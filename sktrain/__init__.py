@@ -6,6 +6,7 @@ predict or unpickle.
 
 from ._classifier import MLPClassifier
 from ._keras_estimators import KerasClassifier, KerasRegressor
+from ._load import load
 from ._regressor import MLPRegressor
 from ._transformer import KerasTransformer
 
@@ -17,5 +18,6 @@ __all__ = [
     "KerasTransformer",
     "MLPClassifier",
     "MLPRegressor",
+    "load",
     "__version__",
 ]

@@ -303,6 +303,28 @@ class BaseTrainer(BaseEstimator):
         return tags
 
     # -- persistence --------------------------------------------------------
+    def save(self, path):
+        """Save the estimator to one file that loads without running code.
+
+        The file (a zip archive) holds the network in Keras' native format
+        and the parameters and fitted attributes as JSON and ``.npy`` data,
+        with no pickle inside; load it with :func:`sktrain.load`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (conventionally ``*.sktrain``).
+
+        Returns
+        -------
+        path : str or path-like
+            The path written.
+        """
+        from ._persist import save
+
+        save(self, path)
+        return path
+
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: never touch the live dict
         state.pop("_predictor", None)

@@ -37,6 +37,7 @@ DATA_NAMES = (
     "target_type",
     "output_activation",
     "seed",
+    "dtype",
 )
 SCIKERAS_NAMES = ("meta", "compile_kwargs", "params")
 
@@ -65,8 +66,13 @@ def describe(fn):
     return getattr(fn, "__name__", None) or type(fn).__name__
 
 
-def check_hyperparameters(fn, routed_hyper, bare_hyper, *, owner):
-    """Refuse hyperparameters the build function does not take."""
+def check_hyperparameters(fn, routed_hyper, bare_hyper, *, owner, own_names=()):
+    """Refuse hyperparameters the build function does not take.
+
+    ``own_names`` (the estimator's parameters) are also offered as
+    suggestions: ``epoch=3`` is more likely a typo of ``epochs`` than a new
+    hyperparameter.
+    """
     names, open_ended = signature_names(fn)
     where = f"the build function {describe(fn)!r}"
     check_names(routed_hyper, names, where=where, prefix="model", open_ended=open_ended)
@@ -79,7 +85,7 @@ def check_hyperparameters(fn, routed_hyper, bare_hyper, *, owner):
             raise ValueError(
                 f"{owner} got the parameter {name!r}, which is neither one of "
                 f"its own nor a parameter of {where}."
-                f"{did_you_mean(name, names)} {describe(fn)!r} takes: "
+                f"{did_you_mean(name, [*names, *own_names])} {describe(fn)!r} takes: "
                 f"{', '.join(names) or '(nothing)'}."
             )
 

@@ -88,10 +88,14 @@ def data_arguments(est, X, seed):
 
 
 def _scikeras_arguments(est):
+    previous_fit = {"model_", "history_", "n_iter_"}  # left by an earlier fit
     meta = {
         k: v
         for k, v in vars(est).items()
-        if k.endswith("_") and not k.endswith("__") and not k.startswith("_")
+        if k.endswith("_")
+        and not k.endswith("__")
+        and not k.startswith("_")
+        and k not in previous_fit
     }
     return {
         "meta": meta,

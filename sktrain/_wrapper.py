@@ -180,7 +180,11 @@ class BaseKerasWrapper(BaseTrainer):
                 )
             return
         check_hyperparameters(
-            fn, routed(vars(self), "model"), bare, owner=type(self).__name__
+            fn,
+            routed(vars(self), "model"),
+            bare,
+            owner=type(self).__name__,
+            own_names=self._get_param_names(),
         )
 
     def _hyperparameters(self):

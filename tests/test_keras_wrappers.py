@@ -615,3 +615,9 @@ def test_predict_from_four_threads_matches_serial(digits_images):
         parallel = list(pool.map(clf.predict_proba, chunks))
     for a, b in zip(serial, parallel):
         np.testing.assert_array_equal(a, b)
+
+
+def test_misspelled_estimator_parameter_in_constructor_gets_a_suggestion():
+    X, y = binary(n=40)
+    with pytest.raises(ValueError, match="Did you mean 'epochs'"):
+        KerasClassifier(mlp, epoch=3).fit(X, y)
