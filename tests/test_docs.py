@@ -16,6 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = [getattr(sktrain, name) for name in sktrain.__all__ if name[0] != "_"]
+CLASSES = [obj for obj in PUBLIC if inspect.isclass(obj)]
 NOISE = ("W0000", "I0000", "E0000", "WARNING: All log", "WARNING:tensorflow")
 
 
@@ -26,11 +27,12 @@ def test_package_exports():
         "KerasTransformer",
         "MLPClassifier",
         "MLPRegressor",
+        "load",
         "__version__",
     ]
 
 
-@pytest.mark.parametrize("cls", PUBLIC, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_numpydoc_sections_and_public_methods(cls):
     doc = inspect.getdoc(cls)
     for section in ("Parameters", "Attributes", "See Also", "Examples"):
@@ -49,6 +51,13 @@ def test_numpydoc_sections_and_public_methods(cls):
         if not name.startswith("_"):
             member_doc = inspect.getdoc(member) or ""
             assert "Returns\n-------" in member_doc, f"{cls.__name__}.{name}"
+
+
+def test_public_functions_have_numpydoc_sections():
+    for func in (obj for obj in PUBLIC if not inspect.isclass(obj)):
+        doc = inspect.getdoc(func)
+        for section in ("Parameters", "Returns", "Examples"):
+            assert f"\n{section}\n{'-' * len(section)}\n" in doc, section
 
 
 @pytest.mark.parametrize("cls", PUBLIC, ids=lambda c: c.__name__)
