@@ -1,9 +1,11 @@
 """est.save(path) / sktrain.load(path): one data-only file, safe to load."""
 
+import copy
 import json
 import pickle
 import zipfile
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
@@ -85,6 +87,24 @@ def test_save_load_gives_identical_predictions(est, X_, y_, tmp_path):
         np.testing.assert_array_equal(got, want)
     # and it keeps training
     loaded.set_params(warm_start=True).fit(X_, y_)
+
+
+@pytest.mark.parametrize("how", ["pickle", "joblib", "deepcopy"])
+@pytest.mark.parametrize(
+    "est, X_, y_", CASES, ids=lambda v: type(v).__name__ if hasattr(v, "fit") else ""
+)
+def test_pickle_joblib_deepcopy_give_identical_predictions(est, X_, y_, how, tmp_path):
+    est.fit(X_, y_)
+    if how == "pickle":
+        other = pickle.loads(pickle.dumps(est))
+    elif how == "joblib":
+        joblib.dump(est, tmp_path / "est.joblib")
+        other = joblib.load(tmp_path / "est.joblib")
+    else:
+        other = copy.deepcopy(est)
+    assert other.model_ is not est.model_
+    for got, want in zip(_outputs(other, X_), _outputs(est, X_)):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_unfitted_estimator_round_trips(tmp_path):
