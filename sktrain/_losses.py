@@ -27,7 +27,9 @@ def with_dtype(loss, dtype):
 
     k = keras()
     if isinstance(loss, k.losses.Loss):
-        cls, config = type(loss), loss.get_config()
+        from ._routing import object_config
+
+        cls, config = type(loss), object_config(loss)
     elif inspect.isclass(loss):
         cls, config = loss, {}
     elif callable(loss):

@@ -82,6 +82,17 @@ def signature_names(fn):
     return names, open_ended
 
 
+def object_config(obj):
+    """``obj.get_config()``, plus the function arguments of Keras' function-
+    wrapping losses, which some ``get_config`` leave out (Huber's delta)."""
+    config = obj.get_config()
+    extra = getattr(obj, "_fn_kwargs", None)
+    if isinstance(extra, dict):
+        names, _ = signature_names(type(obj))
+        config = {**{k: v for k, v in extra.items() if k in names}, **config}
+    return config
+
+
 def instantiate(obj, params, *, prefix, resolve=None):
     """Build the object ``obj`` with its routed ``params`` (never mutates obj).
 
@@ -99,7 +110,7 @@ def instantiate(obj, params, *, prefix, resolve=None):
         )
         return obj(**params)
     if hasattr(obj, "get_config") and hasattr(type(obj), "from_config"):
-        config = obj.get_config()
+        config = object_config(obj)
         check_names(params, config, where=type(obj).__name__, prefix=prefix)
         return type(obj).from_config({**config, **params})
     if params:

@@ -621,3 +621,10 @@ def test_misspelled_estimator_parameter_in_constructor_gets_a_suggestion():
     X, y = binary(n=40)
     with pytest.raises(ValueError, match="Did you mean 'epochs'"):
         KerasClassifier(mlp, epoch=3).fit(X, y)
+
+
+def test_loss_instance_keeps_its_arguments_in_float64_models():
+    X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    reg = KerasRegressor(loss=keras.losses.Huber(delta=0.25), epochs=1).fit(X, y)
+    assert reg.model_.loss.dtype == "float64"  # default model on float64 X
+    assert reg.model_.loss._fn_kwargs["delta"] == pytest.approx(0.25)
