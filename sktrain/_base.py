@@ -109,9 +109,16 @@ class BaseTrainer(BaseEstimator):
         self._spec = self._make_spec(X)
         self.model_ = self._build_model(self._spec, X, y)
         self._compile()
+        self._avoid_trace_leak()
         self._configure_target()
         self.history_ = {}
         self._reset_fitted()
+
+    def _avoid_trace_leak(self):
+        from ._optimizers import skip_single_replica_all_reduce
+
+        if getattr(self.model_, "optimizer", None) is not None:
+            skip_single_replica_all_reduce(self.model_.optimizer)
 
     def _set_target_meta(self, X, y):
         """Hook: fitted attributes the model builder needs (before building)."""

@@ -77,3 +77,31 @@ def make_optimizer(est):
 def uses_sklearn_schedule(est):
     """sklearn's learning_rate schedules apply to solver='sgd' only."""
     return isinstance(est.solver, str) and est.solver.lower() == "sgd"
+
+
+def skip_single_replica_all_reduce(optimizer):
+    """Stop one optimizer from leaking each traced train step.
+
+    Keras' TensorFlow optimizer all-reduces the gradients through the replica
+    context even without a distribution strategy; in graph mode TensorFlow
+    then registers a custom gradient for that op in its process-wide registry
+    and never removes it, which keeps every traced train step (graphs, about
+    5 MiB per fit) alive. With a single replica the all-reduce is the
+    identity, so this optimizer skips it; under a multi-replica strategy it
+    still runs. Only this optimizer object changes, nothing global.
+    """
+    from ._backend import tf
+
+    tf_ = tf()
+    reduce = getattr(optimizer, "_all_reduce_sum_gradients", None)
+    if reduce is None:
+        return optimizer
+
+    def all_reduce_unless_single_replica(grads_and_vars):
+        context = tf_.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync > 1:
+            return reduce(grads_and_vars)
+        return list(grads_and_vars)
+
+    optimizer._all_reduce_sum_gradients = all_reduce_unless_single_replica
+    return optimizer
