@@ -349,6 +349,7 @@ class BaseTrainer(BaseEstimator):
         state["model_"] = pickle.loads(model)
         super().__setstate__(state)
         self._restore_after_unpickle()
+        self._avoid_trace_leak()
         self._predictor = self._make_predictor()
 
     def _restore_after_unpickle(self):

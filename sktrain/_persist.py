@@ -300,6 +300,7 @@ def load(path, *, safe_mode=True):
         if manifest["fitted"]:
             est.model_ = _load_model(zf, manifest, safe_mode, keras())
             est._restore_after_unpickle()
+            est._avoid_trace_leak()
             est._predictor = est._make_predictor()
     if reader.skipped:
         warnings.warn(
