@@ -137,3 +137,23 @@ def test_failing_callback_surfaces_and_leaves_no_half_fitted_estimator(Est):
         np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(warm.predict_proba(X), proba)
     assert warm.history_ == history
+
+
+def test_interrupt_with_early_stopping_keeps_the_best_epoch():
+    X, y = _data(n=300)
+    est = MLPClassifier(
+        hidden_layer_sizes=(8,),
+        max_iter=30,
+        batch_size=16,
+        early_stopping=True,
+        n_iter_no_change=50,
+        random_state=0,
+        callbacks=[Recorder(raise_at=(6, 2))],
+    )
+    with pytest.warns(UserWarning, match="after 6 completed epoch"):
+        est.fit(X, y)
+    assert est.n_iter_ == 6 and len(est.validation_scores_) == 6
+    best = int(np.argmax(est.validation_scores_))
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    for got, want in zip(est.model_.get_weights(), Recorder.last.weights[best]):
+        np.testing.assert_array_equal(got, want)
