@@ -91,8 +91,14 @@ def check_hyperparameters(fn, routed_hyper, bare_hyper, *, owner, own_names=()):
 
 
 def call_build_fn(fn, *, hyper, data, scikeras, arrays, own_params):
-    """Call ``fn`` with what its signature asks for (see the module doc)."""
+    """Call ``fn`` with what its signature asks for (see the module doc).
+
+    ``scikeras`` maps SciKeras' argument names to zero-argument functions,
+    called only for the names ``fn`` takes.
+    """
     names, open_ended = signature_names(fn)
+    wanted = set(scikeras) if open_ended else set(names) & set(scikeras)
+    scikeras = {k: make() for k, make in scikeras.items() if k in wanted}
     sources = (hyper, data, scikeras, arrays, own_params)
     kwargs = {}
     for name in names:

@@ -87,9 +87,9 @@ def data_arguments(est, X, seed):
     }
 
 
-def _scikeras_arguments(est):
+def _meta(est):
     previous_fit = {"model_", "history_", "n_iter_"}  # left by an earlier fit
-    meta = {
+    return {
         k: v
         for k, v in vars(est).items()
         if k.endswith("_")
@@ -97,10 +97,15 @@ def _scikeras_arguments(est):
         and not k.startswith("_")
         and k not in previous_fit
     }
+
+
+def _scikeras_arguments(est):
+    """SciKeras' arguments, made only if the build function asks for them
+    (``compile_kwargs`` creates optimizer and loss objects)."""
     return {
-        "meta": meta,
-        "compile_kwargs": compile_kwargs(est, units=None),
-        "params": est.get_params(),
+        "meta": lambda: _meta(est),
+        "compile_kwargs": lambda: compile_kwargs(est, units=None),
+        "params": est.get_params,
     }
 
 

@@ -270,7 +270,7 @@ class BaseKerasWrapper(BaseTrainer):
     def _predict_chunk(self):
         from ._routing import check_names
 
-        params = routed(self.get_params(deep=False), "predict")
+        params = routed(vars(self), "predict")  # cheap: runs on every predict
         check_names(
             params, ["batch_size", "verbose"], where="predict", prefix="predict"
         )

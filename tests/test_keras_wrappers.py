@@ -580,7 +580,7 @@ def test_predict_batch_size_changes_chunks_not_results():
     clf = fast(KerasClassifier, epochs=2).fit(X, y)
     full = clf.predict_proba(X)
     clf.set_params(predict__batch_size=7)
-    np.testing.assert_allclose(clf.predict_proba(X), full, rtol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(X), full, rtol=1e-6, atol=1e-6)
     clf.set_params(predict__batch_sise=7)
     with pytest.raises(ValueError, match="predict__batch_size"):
         clf.predict(X)
