@@ -24,6 +24,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
+import bench_acceptance as acceptance  # noqa: E402
 import bench_common as common  # noqa: E402
 import bench_subproc as subproc  # noqa: E402
 import bench_workloads as wl  # noqa: E402
@@ -167,6 +168,7 @@ def build_table(res, sizes):
                     "Keras tuned (tf.data, steps_per_execution<=64)": r.get(
                         "keras_tuned"
                     ),
+                    "Keras tuned, one graph call per epoch": r.get("keras_tuned_epoch"),
                     "SciKeras KerasRegressor": r.get("scikeras"),
                     f"sklearn MLP (partial_fit, {n_sk:,} rows)": r.get("sklearn"),
                 },
@@ -201,6 +203,9 @@ def build_table(res, sizes):
                 "Keras model.predict (batch 32)": r.get("keras_predict"),
                 "Keras model.predict (batch 65536)": r.get("keras_predict_bs65536"),
                 "Keras tf.function, one call": r.get("keras_tf_function"),
+                "Keras tf.function, 32,768-row chunks": r.get(
+                    "keras_tf_function_chunked"
+                ),
                 "sklearn MLP predict": r.get("sklearn"),
                 "SciKeras predict": r.get("scikeras"),
             },
@@ -376,6 +381,7 @@ def write_results(out_dir, machine, mode, sizes, elapsed, seconds, res, table):
         "seconds_per_workload": seconds,
         "results": res,
         "table": table.rows,
+        "acceptance": acceptance.checks(res),
     }
     (out_dir / "latest.json").write_text(json.dumps(_jsonable(doc), indent=2) + "\n")
     lines = [
@@ -394,6 +400,10 @@ def write_results(out_dir, machine, mode, sizes, elapsed, seconds, res, table):
         "words. Latency cells show the median with the p95 in brackets.",
         "",
         table.markdown(),
+        "",
+        "## Acceptance points of issue 5 (this run)",
+        "",
+        acceptance.markdown(acceptance.checks(res)),
         "",
     ]
     (out_dir / "latest.md").write_text("\n".join(lines))
@@ -431,6 +441,8 @@ def main(argv=None):
         "\nsktrain/comp. = sktrain's figure divided by the competitor's; "
         "'Better' = which direction favours sktrain."
     )
+    print("\nAcceptance points (issue 5):")
+    print(acceptance.text(acceptance.checks(res)))
     write_results(
         args.out, machine, mode, common.SIZES[mode], elapsed, seconds, res, table
     )

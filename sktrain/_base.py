@@ -267,9 +267,12 @@ class BaseTrainer(BaseEstimator):
         Changing it re-traces the train step, so it only changes when the
         number of batches per epoch does.
         """
-        if self.model_.steps_per_execution != n:
-            self.model_.steps_per_execution = n
-            self.model_.train_function = None
+        from ._steps import counted_train_function
+
+        model = self.model_
+        if model.steps_per_execution != n or model.train_function is None:
+            model.steps_per_execution = n
+            model.train_function = counted_train_function(model, n)
 
     def _finalize(self, state, data, incremental):
         if state.best_weights is not None:

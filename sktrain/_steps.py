@@ -1,0 +1,55 @@
+"""The train function: a whole epoch of train steps in one graph call.
+
+Keras' own multi-step train function (``steps_per_execution > 1``) is written
+for datasets that may end in the middle of an execution: it wraps every step
+in optionals and a ``tf.cond`` inside a ``tf.while_loop`` whose output type is
+only known after a first pass, and it traces ``train_step`` twice. sktrain's
+pipeline repeats forever and an execution is exactly one epoch, so a counted
+loop around one traced ``train_step`` runs the same steps on the same batches
+in the same order, at about half the tracing cost (on small data, tracing is
+the largest part of a fit).
+
+``keras.Model.fit`` still owns the epoch loop and the callbacks: it calls
+``model.train_function(iterator)`` once per execution, as it does with its own.
+"""
+
+from ._backend import tf
+
+
+def counted_train_function(model, steps):
+    """A ``train_function`` running ``steps`` train steps per call, or None
+    (let Keras make its own) when Keras' settings need its own function:
+    one step per call, eager execution or a multi-replica strategy."""
+    tf_ = tf()
+    _build_optimizer(model)
+    if steps <= 1 or model.run_eagerly or tf_.distribute.has_strategy():
+        return None
+    jit = model.jit_compile is True
+    step = tf_.function(model.train_step, reduce_retracing=True, jit_compile=jit)
+
+    @tf_.function(reduce_retracing=True)
+    def run(iterator):
+        outputs = _zeros_like(step.get_concrete_function(iterator.element_spec))
+        for _ in tf_.range(steps):
+            outputs = step(iterator.get_next())
+        return outputs
+
+    return run
+
+
+def _build_optimizer(model):
+    """Create the optimizer's variables now: built lazily inside the first
+    trace, they would make TensorFlow trace the train step a second time."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+
+
+def _zeros_like(concrete):
+    """Zeros shaped like a traced step's outputs (the loop's initial logs)."""
+    tf_ = tf()
+
+    def zeros(t):
+        return tf_.zeros([0 if d is None else d for d in t.shape.as_list()], t.dtype)
+
+    return tf_.nest.map_structure(zeros, concrete.structured_outputs)

@@ -1,0 +1,99 @@
+"""The fast paths give the results of the slow ones.
+
+No timings here (they live in benchmarks/): each test runs a fast path and
+the path it replaces and compares what they compute.
+"""
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+
+from sktrain import KerasRegressor, MLPClassifier, MLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+class BatchHook(keras.callbacks.Callback):
+    """Overrides a per-batch hook, so Keras runs one step per graph call."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+def _regression(n=300):
+    X, y = make_regression(n_samples=n, n_features=6, noise=1.0, random_state=0)
+    return X.astype(np.float32), (y / 100).astype(np.float32)
+
+
+@pytest.mark.parametrize("Est", [MLPRegressor, KerasRegressor])
+def test_epoch_per_graph_call_equals_step_per_call(Est):
+    """The counted whole-epoch train function trains exactly like Keras' own
+    one-step-per-call function (the same batches in the same order)."""
+    X, y = _regression()
+    params = {"random_state": 0, "batch_size": 32}
+    if Est is MLPRegressor:
+        params.update(hidden_layer_sizes=(16,), max_iter=4, n_iter_no_change=99)
+    else:
+        params.update(epochs=4)
+    fast = Est(**params).fit(X, y)
+    hook = BatchHook()
+    slow = Est(**params, callbacks=[hook]).fit(X, y)
+    assert fast.model_.steps_per_execution == 10  # ceil(300 / 32): one epoch
+    assert slow.model_.steps_per_execution == 1
+    for a, b in zip(fast.model_.get_weights(), slow.model_.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fast.history_["loss"], slow.history_["loss"], rtol=1e-5)
+
+
+def test_counted_train_function_is_reused_by_continued_fits():
+    """partial_fit with the same number of batches keeps the traced function
+    and trains like a single fit over the same epochs."""
+    X, y = _regression()
+    params = dict(hidden_layer_sizes=(8,), batch_size=50, random_state=0)
+    est = MLPRegressor(**params).partial_fit(X, y)
+    first = est.model_.train_function
+    assert first is not None
+    est.partial_fit(X, y)
+    assert est.model_.train_function is first
+    once = MLPRegressor(**params, max_iter=2, shuffle=False, n_iter_no_change=99)
+    twice = MLPRegressor(**params, shuffle=False).partial_fit(X, y).partial_fit(X, y)
+    once.fit(X, y)
+    np.testing.assert_allclose(twice.predict(X), once.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_unit_sample_weights_train_like_no_weights():
+    X, y = make_classification(n_samples=200, n_features=5, random_state=0)
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, alpha=0.1)
+    plain = MLPClassifier(**params).fit(X, y)
+    ones = MLPClassifier(**params).fit(X, y, sample_weight=np.ones(len(X)))
+    twos = MLPClassifier(**params).fit(X, y, sample_weight=np.full(len(X), 2.0))
+    np.testing.assert_array_equal(plain.predict_proba(X), ones.predict_proba(X))
+    # uniform weights of 2 are weighted (the slow path): the data loss is the
+    # same, sklearn's penalty is divided by sum(w), twice as large
+    assert not np.allclose(plain.loss_curve_, twos.loss_curve_)
+    zero = dict(params, alpha=0.0)
+    a = MLPClassifier(**zero).fit(X, y)
+    b = MLPClassifier(**zero).fit(X, y, sample_weight=np.full(len(X), 2.0))
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-5)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, None])
+def test_chunked_prediction_equals_one_call(chunk):
+    X, y = _regression(n=150)
+    est = MLPRegressor(hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X, y)
+    whole = est.model_(X, training=False).numpy().ravel()
+    got = est._predictor(X, chunk=chunk).ravel()
+    np.testing.assert_allclose(got, whole, rtol=1e-5, atol=1e-6)  # float32 sums
+
+
+def test_small_input_prediction_equals_model_predict():
+    X, y = _regression(n=50)
+    est = MLPRegressor(hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X, y)
+    for rows in (1, 3, 50):
+        slow = est.model_.predict(X[:rows], verbose=0).ravel()
+        np.testing.assert_allclose(est.predict(X[:rows]), slow, rtol=1e-5, atol=1e-7)
