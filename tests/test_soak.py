@@ -40,7 +40,7 @@ def _soak(base, n_fits, X, y):
     "base, n_fits",
     [
         # measured 0.41 MiB and 126 objects per fit (fits 20 to 100)
-        (MLPClassifier(hidden_layer_sizes=(16,), max_iter=2, random_state=0), 200),
+        (MLPClassifier(hidden_layer_sizes=(16,), max_iter=2, random_state=0), 120),
         # measured 0.81 MiB and 126 objects per fit (fits 20 to 100)
         (KerasClassifier(epochs=2, random_state=0), 60),
     ],

@@ -97,3 +97,43 @@ def test_small_input_prediction_equals_model_predict():
     for rows in (1, 3, 50):
         slow = est.model_.predict(X[:rows], verbose=0).ravel()
         np.testing.assert_allclose(est.predict(X[:rows]), slow, rtol=1e-5, atol=1e-7)
+
+
+class CustomStep(keras.Model):
+    """A model with its own train_step and its own logs."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = keras.layers.Dense(8, activation="relu")
+        self.out = keras.layers.Dense(1)
+        self.seen = keras.Variable(0.0, trainable=False)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        x, y = data[0], data[1]
+        with tf.GradientTape() as tape:
+            loss = keras.ops.mean(keras.ops.square(self(x)[:, 0] - y))
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        self.seen.assign_add(keras.ops.cast(keras.ops.shape(x)[0], "float32"))
+        return {"loss": loss, "rows_seen": self.seen.value}
+
+
+def test_custom_train_step_runs_in_the_counted_loop():
+    X, y = _regression(n=200)
+
+    def build():
+        model = CustomStep()
+        model.compile(optimizer=keras.optimizers.Adam(1e-2))
+        return model
+
+    params = dict(model=build, epochs=3, batch_size=50, random_state=0)
+    fast = KerasRegressor(**params).fit(X, y)
+    slow = KerasRegressor(**params, callbacks=[BatchHook()]).fit(X, y)
+    assert fast.history_["rows_seen"] == [200.0, 400.0, 600.0]
+    assert slow.history_["rows_seen"] == [200.0, 400.0, 600.0]
+    np.testing.assert_allclose(fast.history_["loss"], slow.history_["loss"], rtol=1e-5)
