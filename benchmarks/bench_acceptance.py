@@ -68,7 +68,7 @@ def _grid(res):
     yield "GridSearchCV speed-up over SciKeras", _ratio(other, sk), ">=", 2.0, "x"
     a, b = _get(g, "sktrain", "best_score"), _get(g, "scikeras", "best_score")
     gap = None if a is None or b is None else abs(a - b)
-    yield "GridSearchCV best score, |sktrain - SciKeras|", gap, "<=", 0.01, ""
+    yield "GridSearchCV best score, abs(sktrain - SciKeras)", gap, "<=", 0.01, ""
 
 
 def _memory(res):
