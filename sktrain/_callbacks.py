@@ -8,6 +8,7 @@ training with ``model.stop_training`` (a flag, not an exception).
 """
 
 import copy
+import functools
 import warnings
 
 import numpy as np
@@ -72,71 +73,85 @@ class TrainingState:
 
 
 def make_monitor(state, *, config, val_scorer=None):
-    """Create the monitor callback (the Keras base class is imported lazily)."""
+    """The monitor callback (Keras' Callback class is imported lazily)."""
+    return _monitor_class()(state, config, val_scorer)
 
-    class SklearnMonitor(keras().callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            state.start_weights = self.model.get_weights()
-            state.good_weights = state.start_weights
 
-        def on_epoch_end(self, epoch, logs=None):
-            logs = dict(logs or {})
-            loss = float(logs.get("loss", np.nan))
-            if not np.isfinite(loss):
-                # keep the last finite epoch's weights and stop (a flag)
-                state.nonfinite_epoch = state.n_iter + 1
-                self.model.set_weights(state.good_weights)
+@functools.cache
+def _monitor_class():
+    return type("SklearnMonitor", (_Monitor, keras().callbacks.Callback), {})
+
+
+class _Monitor:
+    """What ``SklearnMonitor`` does; mixed into ``keras.callbacks.Callback``."""
+
+    def __init__(self, state, config, val_scorer):
+        super().__init__()
+        self.state, self.config, self.val_scorer = state, config, val_scorer
+
+    def on_train_begin(self, logs=None):
+        self.state.start_weights = self.model.get_weights()
+        self.state.good_weights = self.state.start_weights
+
+    def on_epoch_end(self, epoch, logs=None):
+        state, config = self.state, self.config
+        logs = dict(logs or {})
+        loss = float(logs.get("loss", np.nan))
+        if not np.isfinite(loss):
+            # keep the last finite epoch's weights and stop (a flag)
+            state.nonfinite_epoch = state.n_iter + 1
+            self.model.set_weights(state.good_weights)
+            self.model.stop_training = True
+            return
+        state.good_weights = self.model.get_weights()
+        state.n_iter += 1
+        state.loss_curve.append(loss)
+        self._record(logs)
+        if config["verbose"]:
+            print(f"Iteration {state.n_iter}, loss = {loss:.8f}")
+        self._update_no_improvement(self.val_scorer is not None)
+        self._end_of_epoch_learning_rate(config)
+        if state.no_improvement_count > config["n_iter_no_change"]:
+            if self._should_stop(config):
+                state.stopped_early = True
                 self.model.stop_training = True
-                return
-            state.good_weights = self.model.get_weights()
-            state.n_iter += 1
-            state.loss_curve.append(loss)
-            if val_scorer is not None:
-                score, val_loss = val_scorer(self.model)
-                state.validation_scores.append(score)
-                logs.update(val_score=score, val_loss=val_loss)
-            for key, value in logs.items():
-                state.history.setdefault(key, []).append(float(value))
-            if config["verbose"]:
-                print(f"Iteration {state.n_iter}, loss = {loss:.8f}")
-            self._update_no_improvement(val_scorer is not None)
-            self._end_of_epoch_learning_rate(config)
-            if state.no_improvement_count > config["n_iter_no_change"]:
-                if self._should_stop(config):
-                    state.stopped_early = True
-                    self.model.stop_training = True
-                else:
-                    state.no_improvement_count = 0
-
-        def _update_no_improvement(self, early_stopping):
-            tol = config["tol"]
-            if early_stopping:
-                score = state.validation_scores[-1]
-                improved = not score < state.best_validation_score + tol
-                if score > state.best_validation_score:
-                    state.best_validation_score = score
-                    state.best_weights = self.model.get_weights()
             else:
-                loss = state.loss_curve[-1]
-                improved = not loss > state.best_loss - tol
-                state.best_loss = min(state.best_loss, loss)
-            state.no_improvement_count = (
-                0 if improved else (state.no_improvement_count + 1)
-            )
+                state.no_improvement_count = 0
 
-        def _end_of_epoch_learning_rate(self, config):
-            if config["schedule"] == "invscaling":
-                t = config["t0"] + state.n_iter * config["n_samples"]
-                lr = config["learning_rate_init"] / (t + 1) ** config["power_t"]
-                self.model.optimizer.learning_rate.assign(lr)
+    def _record(self, logs):
+        state = self.state
+        if self.val_scorer is not None:
+            score, val_loss = self.val_scorer(self.model)
+            state.validation_scores.append(score)
+            logs.update(val_score=score, val_loss=val_loss)
+        for key, value in logs.items():
+            state.history.setdefault(key, []).append(float(value))
 
-        def _should_stop(self, config):
-            if config["schedule"] != "adaptive":
-                return True
-            lr = float(self.model.optimizer.learning_rate.numpy())
-            if lr <= 1e-6:
-                return True
-            self.model.optimizer.learning_rate.assign(lr / 5.0)
-            return False
+    def _update_no_improvement(self, early_stopping):
+        state, tol = self.state, self.config["tol"]
+        if early_stopping:
+            score = state.validation_scores[-1]
+            improved = not score < state.best_validation_score + tol
+            if score > state.best_validation_score:
+                state.best_validation_score = score
+                state.best_weights = self.model.get_weights()
+        else:
+            loss = state.loss_curve[-1]
+            improved = not loss > state.best_loss - tol
+            state.best_loss = min(state.best_loss, loss)
+        state.no_improvement_count = 0 if improved else (state.no_improvement_count + 1)
 
-    return SklearnMonitor()
+    def _end_of_epoch_learning_rate(self, config):
+        if config["schedule"] == "invscaling":
+            t = config["t0"] + self.state.n_iter * config["n_samples"]
+            lr = config["learning_rate_init"] / (t + 1) ** config["power_t"]
+            self.model.optimizer.learning_rate.assign(lr)
+
+    def _should_stop(self, config):
+        if config["schedule"] != "adaptive":
+            return True
+        lr = float(self.model.optimizer.learning_rate.numpy())
+        if lr <= 1e-6:
+            return True
+        self.model.optimizer.learning_rate.assign(lr / 5.0)
+        return False
