@@ -21,8 +21,10 @@ def counted_train_function(model, steps):
     (let Keras make its own) when Keras' settings need its own function:
     one step per call, eager execution or a multi-replica strategy."""
     tf_ = tf()
+    if _distributed(model):  # Keras builds the optimizer in the strategy's scope
+        return None
     _build_optimizer(model)
-    if steps <= 1 or model.run_eagerly or tf_.distribute.has_strategy():
+    if steps <= 1 or model.run_eagerly:
         return None
     jit = model.jit_compile is True
     step = tf_.function(model.train_step, reduce_retracing=True, jit_compile=jit)
@@ -37,6 +39,13 @@ def counted_train_function(model, steps):
         return outputs
 
     return run
+
+
+def _distributed(model):
+    """True under a distribution strategy: the model's own (made in a
+    strategy scope) or one whose scope is active now."""
+    dist = tf().distribute
+    return dist.has_strategy() or model.distribute_strategy is not dist.get_strategy()
 
 
 def _build_optimizer(model):

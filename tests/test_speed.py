@@ -137,3 +137,24 @@ def test_custom_train_step_runs_in_the_counted_loop():
     assert fast.history_["rows_seen"] == [200.0, 400.0, 600.0]
     assert slow.history_["rows_seen"] == [200.0, 400.0, 600.0]
     np.testing.assert_allclose(fast.history_["loss"], slow.history_["loss"], rtol=1e-5)
+
+
+def test_a_model_made_under_a_strategy_keeps_keras_train_function():
+    import tensorflow as tf
+
+    X, y = _regression(n=100)
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+
+    def build(n_features_in):
+        with strategy.scope():
+            model = keras.Sequential(
+                [keras.Input((n_features_in,)), keras.layers.Dense(1)]
+            )
+            model.compile(optimizer="adam", loss="mse")
+        return model
+
+    est = KerasRegressor(model=build, epochs=2, batch_size=25, random_state=0).fit(X, y)
+    assert est.model_.distribute_strategy is strategy
+    # Keras' own multi-step function (it runs the step through strategy.run)
+    assert est.model_.train_function.__name__ == "function"
+    assert np.isfinite(est.predict(X)).all()
