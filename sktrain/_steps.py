@@ -19,7 +19,7 @@ from ._backend import tf
 def counted_train_function(model, steps):
     """A ``train_function`` running ``steps`` train steps per call, or None
     (let Keras make its own) when Keras' settings need its own function:
-    one step per call, eager execution or a multi-replica strategy."""
+    one step per call, eager execution or a distribution strategy."""
     tf_ = tf()
     if _distributed(model):  # Keras builds the optimizer in the strategy's scope
         return None
