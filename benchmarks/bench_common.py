@@ -30,7 +30,7 @@ SIZES = {
         "latency_min_calls": 100,
         "latency_budget_s": 2.0,
         "predict_rows": 500_000,
-        "predict_repeats": 3,
+        "predict_repeats": 5,
         "grid": {
             "hidden_layer_sizes": [(32,), (64,)],
             "learning_rate_init": [1e-3, 3e-3],

@@ -240,17 +240,35 @@ def prediction(models, X, sizes):
             return np.concatenate(parts)
 
         fns["keras_tf_function_chunked"] = chunked
+    fns = {k: fn for k, fn in fns.items() if k != "keras_call"}  # eager on all rows
+    out["throughput"] = _throughput(fns, big, sizes["predict_repeats"])
+    return out
+
+
+def _throughput(fns, big, repeats):
+    """Rows/s on ``big`` per predictor: round-robin repeats (each repeat times
+    every predictor once, in turn), so drift in the machine's speed hits all
+    of them alike; the median per predictor."""
+    times, out = {}, {}
     for name, fn in fns.items():
-        if name == "keras_call":
-            continue  # one eager call on all rows is not a realistic use
-        print(f"  predict throughput: {name}", flush=True)
-
-        def run(fn=fn):
-            fn(big[:4099])  # warm-up: traces the shapes used below
-            dt = median_time(lambda: fn(big), sizes["predict_repeats"])
-            return {"rows_per_s": len(big) / dt, "time_s": dt, "rows": len(big)}
-
-        out["throughput"][name] = attempt(f"throughput {name}", run)
+        print(f"  predict throughput: {name} (warm-up)", flush=True)
+        warm = attempt(f"throughput {name}", lambda fn=fn: fn(big[:4099]) is None)
+        if is_error(warm):
+            out[name] = warm
+        else:
+            times[name] = []
+    for _ in range(repeats):
+        for name in times:
+            t0 = clock()
+            result = attempt(f"throughput {name}", fns[name], big)
+            if is_error(result):
+                out[name] = result
+                continue
+            times[name].append(clock() - t0)
+    for name, ts in times.items():
+        if name not in out:
+            dt = float(np.median(ts))
+            out[name] = {"rows_per_s": len(big) / dt, "time_s": dt, "rows": len(big)}
     return out
 
 
