@@ -248,27 +248,29 @@ def prediction(models, X, sizes):
 def _throughput(fns, big, repeats):
     """Rows/s on ``big`` per predictor: round-robin repeats (each repeat times
     every predictor once, in turn), so drift in the machine's speed hits all
-    of them alike; the median per predictor."""
-    times, out = {}, {}
-    for name, fn in fns.items():
-        print(f"  predict throughput: {name} (warm-up)", flush=True)
-        warm = attempt(f"throughput {name}", lambda fn=fn: fn(big[:4099]) is None)
-        if is_error(warm):
-            out[name] = warm
-        else:
-            times[name] = []
+    of them alike; the median per predictor. A predictor that fails is
+    reported and dropped."""
+    out, times = {}, {name: [] for name in fns}
+
+    def timed(name, x):
+        t0 = clock()
+        result = attempt(f"throughput {name}", fns[name], x)
+        if is_error(result):
+            out[name] = result
+            del times[name]
+        return clock() - t0
+
+    for name in list(times):
+        print(f"  predict throughput: {name}", flush=True)
+        timed(name, big[:4099])  # warm-up: traces the shapes used below
     for _ in range(repeats):
-        for name in times:
-            t0 = clock()
-            result = attempt(f"throughput {name}", fns[name], big)
-            if is_error(result):
-                out[name] = result
-                continue
-            times[name].append(clock() - t0)
+        for name in list(times):
+            dt = timed(name, big)
+            if name in times:
+                times[name].append(dt)
     for name, ts in times.items():
-        if name not in out:
-            dt = float(np.median(ts))
-            out[name] = {"rows_per_s": len(big) / dt, "time_s": dt, "rows": len(big)}
+        dt = float(np.median(ts))
+        out[name] = {"rows_per_s": len(big) / dt, "time_s": dt, "rows": len(big)}
     return out
 
 
