@@ -1,7 +1,7 @@
 """Side-by-side benchmark: sktrain vs plain Keras, sklearn's MLP and SciKeras.
 
-    python benchmarks/bench.py           # full run (~6 min on 2 cores)
-    python benchmarks/bench.py --quick   # smaller sizes (~3 min)
+    python benchmarks/bench.py           # full run (~8 min on 2 cores)
+    python benchmarks/bench.py --quick   # smaller sizes (~4 min)
 
 Prints one table and writes benchmarks/results/latest.json and latest.md.
 See benchmarks/README.md for what each figure means.
@@ -28,127 +28,16 @@ import bench_acceptance as acceptance  # noqa: E402
 import bench_common as common  # noqa: E402
 import bench_subproc as subproc  # noqa: E402
 import bench_workloads as wl  # noqa: E402
+from bench_table import Table  # noqa: E402
 
 WORKLOADS = ("train", "predict", "grid", "cv", "memory", "startup")
 
-# kind of figure -> the direction that is better
-KINDS = {
-    "rate": "higher",
-    "time": "lower",
-    "score": "higher",
-    "mem": "lower",
-    "info": "",
-}
-
-
-# -- formatting -------------------------------------------------------------
-def _fmt(kind, unit, v):
-    if unit == "samples/s":
-        return f"{v / 1e3:,.0f}k/s" if v >= 1e4 else f"{v:,.0f}/s"
-    if unit == "ms":
-        return f"{v:.3g} ms"
-    if unit == "s":
-        return f"{v:.2f} s" if v >= 1 else f"{v:.3g} s"
-    if unit == "MiB":
-        return f"{v:,.1f} MiB"
-    if kind == "score":
-        return f"{v:.4f}"
-    return str(v)
-
-
-def _verdict(kind, sk, other):
-    if kind == "score":
-        return f"Δ {sk - other:+.4f}"
-    if kind == "mem":
-        return f"Δ {sk - other:+.1f} MiB"
-    if sk <= 0 or other <= 0:
-        return ""
-    r = sk / other if kind == "rate" else other / sk  # > 1: sktrain better
-    return f"sktrain {r:.2f}x faster" if r >= 1 else f"sktrain {1 / r:.2f}x slower"
-
-
-def _cell(entry, key, kind, unit, extra=None):
-    """(number or None, display text) for one result entry."""
-    if entry is None:
-        return None, "not run"
-    if common.is_error(entry):
-        return None, "ERROR: " + entry["error"]
-    value = entry[key]
-    if kind == "info":
-        return None, str(value)
-    text = _fmt(kind, unit, value)
-    if extra:
-        text += f" ({extra} {_fmt(kind, unit, entry[extra + '_ms'])})"
-    return value, text
-
-
-class Table:
-    def __init__(self):
-        self.rows = []
-
-    def compare(self, metric, kind, unit, key, sk, others, extra=None):
-        """Add one row per competitor; ``others`` maps label -> result entry."""
-        sk_num, sk_text = _cell(sk, key, kind, unit, extra)
-        for label, entry in others.items():
-            num, text = _cell(entry, key, kind, unit, extra)
-            ratio = verdict = ""
-            if sk_num is not None and num is not None and kind != "info":
-                # a ratio to a near-zero memory figure would mean nothing
-                if num and not (kind == "mem" and abs(num) < 1):
-                    ratio = (
-                        f"{sk_num / num:.4f}"
-                        if kind == "score"
-                        else (f"{sk_num / num:.3g}")
-                    )
-                verdict = _verdict(kind, sk_num, num)
-            self.rows.append(
-                {
-                    "metric": metric,
-                    "better": KINDS[kind],
-                    "sktrain": sk_text,
-                    "competitor": label,
-                    "value": text,
-                    "ratio": ratio,
-                    "verdict": verdict,
-                    "sktrain_raw": sk_num,
-                    "competitor_raw": num,
-                }
-            )
-
-    COLUMNS = [
-        ("metric", "Metric"),
-        ("better", "Better"),
-        ("sktrain", "sktrain"),
-        ("competitor", "Competitor"),
-        ("value", "Competitor value"),
-        ("ratio", "sktrain/comp."),
-        ("verdict", "Verdict"),
-    ]
-
-    def text(self, width=60):
-        cols = self.COLUMNS
-        cut = [[str(r[k])[:width] for k, _ in cols] for r in self.rows]
-        widths = [
-            max([len(h)] + [len(c[i]) for c in cut]) for i, (_, h) in enumerate(cols)
-        ]
-        line = "  ".join(h.ljust(w) for (_, h), w in zip(cols, widths))
-        out = [line, "-" * len(line)]
-        prev = None
-        for c in cut:
-            if prev is not None and c[0] != prev:
-                out.append("")
-            prev = c[0]
-            out.append("  ".join(v.ljust(w) for v, w in zip(c, widths)))
-        return "\n".join(out)
-
-    def markdown(self):
-        cols = self.COLUMNS
-        out = ["| " + " | ".join(h for _, h in cols) + " |"]
-        out.append("|" + "|".join("---" for _ in cols) + "|")
-        for r in self.rows:
-            cells = [str(r[k]).replace("|", "\\|") for k, _ in cols]
-            out.append("| " + " | ".join(cells) + " |")
-        return "\n".join(out)
+# The default-path rows (bench_float64.py): the same workloads on float64
+# input, as users' data comes. Their first competitor is sktrain's own
+# float32 figure, so that ratio is sktrain's float64 / float32.
+F64 = " (float64 input)"
+SK32 = "sktrain, float32 input"
+CASTS = "casts to float32 itself"
 
 
 # -- the table --------------------------------------------------------------
@@ -157,8 +46,9 @@ def build_table(res, sizes):
     if "train" in res:
         n_sk = sizes["sklearn_train_rows"]
         for bs, r in res["train"].items():
+            metric = f"train throughput, batch {bs} (epoch 2)"
             t.compare(
-                f"train throughput, batch {bs} (epoch 2)",
+                metric,
                 "rate",
                 "samples/s",
                 "samples_per_s",
@@ -173,12 +63,32 @@ def build_table(res, sizes):
                     f"sklearn MLP (partial_fit, {n_sk:,} rows)": r.get("sklearn"),
                 },
             )
+            t.compare(
+                metric + F64,
+                "rate",
+                "samples/s",
+                "samples_per_s",
+                r.get("sktrain_float64"),
+                {
+                    SK32: r.get("sktrain"),
+                    f"Keras model.fit (defaults; {CASTS})": r.get(
+                        "keras_default_float64"
+                    ),
+                    "SciKeras KerasRegressor (Keras casts to float32)": r.get(
+                        "scikeras_float64"
+                    ),
+                    f"sklearn MLP (partial_fit, {n_sk:,} rows, float64)": r.get(
+                        "sklearn_float64"
+                    ),
+                },
+            )
     if "predict" in res:
         lat = res["predict"]["latency"]
         for rows in (1, 100):
             r = lat[rows]
+            metric = f"predict latency, {rows} row{'s' if rows > 1 else ''} (median)"
             t.compare(
-                f"predict latency, {rows} row{'s' if rows > 1 else ''} (median)",
+                metric,
                 "time",
                 "ms",
                 "median_ms",
@@ -192,9 +102,27 @@ def build_table(res, sizes):
                 },
                 extra="p95",
             )
+            t.compare(
+                metric + F64,
+                "time",
+                "ms",
+                "median_ms",
+                r.get("sktrain_float64"),
+                {
+                    SK32: r.get("sktrain"),
+                    f"Keras model.predict ({CASTS})": r.get("keras_predict_float64"),
+                    f"Keras model(x) eager ({CASTS})": r.get("keras_call_float64"),
+                    "sklearn MLP predict (float64)": r.get("sklearn_float64"),
+                    "SciKeras predict (Keras casts to float32)": r.get(
+                        "scikeras_float64"
+                    ),
+                },
+                extra="p95",
+            )
         r = res["predict"]["throughput"]
+        metric = f"predict throughput, {sizes['predict_rows']:,} rows"
         t.compare(
-            f"predict throughput, {sizes['predict_rows']:,} rows",
+            metric,
             "rate",
             "samples/s",
             "rows_per_s",
@@ -208,6 +136,21 @@ def build_table(res, sizes):
                 ),
                 "sklearn MLP predict": r.get("sklearn"),
                 "SciKeras predict": r.get("scikeras"),
+            },
+        )
+        t.compare(
+            metric + F64,
+            "rate",
+            "samples/s",
+            "rows_per_s",
+            r.get("sktrain_float64"),
+            {
+                SK32: r.get("sktrain"),
+                f"Keras model.predict (batch 32; {CASTS})": r.get(
+                    "keras_predict_float64"
+                ),
+                "sklearn MLP predict (float64)": r.get("sklearn_float64"),
+                "SciKeras predict (Keras casts to float32)": r.get("scikeras_float64"),
             },
         )
     if "grid" in res:
@@ -411,7 +354,7 @@ def write_results(out_dir, machine, mode, sizes, elapsed, seconds, res, table):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (~3 min)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (~4 min)")
     parser.add_argument(
         "--only",
         default=",".join(WORKLOADS),

@@ -32,7 +32,8 @@ def _ratio(num, den):
     return None if num is None or den is None else num / den
 
 
-# each check: (acceptance point, measured value or None, ">=" or "<=", bound, unit)
+# each check: (acceptance point, measured value or None, ">=" or "<=", bound, unit);
+# an information row has op None and its figure as text (see _float64)
 def _train(res):
     r = _get(res, "train", 256) or _get(res, "train", "256") or {}
     sk = _get(r, "sktrain", "samples_per_s")
@@ -95,13 +96,36 @@ def _stretch(res):
         )
 
 
+def _float64(res):
+    """The default path (float64 input) next to float32, reported without a
+    bound: ``op`` is None and the figure is already text."""
+    lat = _get(res, "predict", "latency") or {}
+    rate, ms = (lambda v: f"{v / 1e3:,.0f}k/s"), (lambda v: f"{v:.3g} ms")
+    figures = (
+        ("train b256", _get(res, "train", 256) or _get(res, "train", "256"), rate),
+        ("predict 1 row, median", lat.get(1) or lat.get("1"), ms),
+        ("predict throughput", _get(res, "predict", "throughput"), rate),
+    )
+    keys = ("samples_per_s", "median_ms", "rows_per_s")
+    for (what, r, fmt), key in zip(figures, keys):
+        f64, f32 = _get(r, "sktrain_float64", key), _get(r, "sktrain", key)
+        text = None
+        if f64 is not None and f32 is not None:
+            text = f"{fmt(f64)} float64 vs {fmt(f32)} float32 ({f64 / f32:.2f}x)"
+        yield f"(info) sktrain {what}, float64 vs float32 input", text, None, None, ""
+
+
 def checks(res):
     """Rows of (acceptance point, figure, verdict) for one run's results."""
     rows = []
-    for source in (_train, _predict, _grid, _memory, _import, _stretch):
+    sources = (_train, _predict, _grid, _memory, _import, _stretch, _float64)
+    for source in sources:
         for label, value, op, bound, unit in source(res):
             if value is None:
                 rows.append((label, "not measured", "n/a"))
+                continue
+            if op is None:  # reported for information, no bound
+                rows.append((label, value, "info"))
                 continue
             ok = value >= bound if op == ">=" else value <= bound
             figure = f"{value:.3g}{unit} (needs {op} {bound:g}{unit})"
@@ -117,4 +141,5 @@ def markdown(rows):
 
 def text(rows):
     width = max(len(r[0]) for r in rows)
-    return "\n".join(f"{a:<{width}}  {b:<36}  {c}" for a, b, c in rows)
+    fig = max(len(r[1]) for r in rows)
+    return "\n".join(f"{a:<{width}}  {b:<{fig}}  {c}" for a, b, c in rows)

@@ -120,6 +120,36 @@ def median_time(fn, repeats):
     return statistics.median(times)
 
 
+def throughput(fns, inputs, repeats):
+    """Rows/s per predictor, each on its own input (``inputs`` maps a name to
+    its array): round-robin repeats (each repeat times every predictor once,
+    in turn), so drift in the machine's speed hits all of them alike; the
+    median per predictor. A predictor that fails is reported and dropped."""
+    out, times = {}, {name: [] for name in fns}
+
+    def timed(name, x):
+        t0 = clock()
+        result = attempt(f"throughput {name}", fns[name], x)
+        if is_error(result):
+            out[name] = result
+            del times[name]
+        return clock() - t0
+
+    for name in list(times):
+        print(f"  predict throughput: {name}", flush=True)
+        timed(name, inputs[name][:4099])  # warm-up: traces the shapes used below
+    for _ in range(repeats):
+        for name in list(times):
+            dt = timed(name, inputs[name])
+            if name in times:
+                times[name].append(dt)
+    for name, ts in times.items():
+        dt = float(np.median(ts))
+        rows = len(inputs[name])
+        out[name] = {"rows_per_s": rows / dt, "time_s": dt, "rows": rows}
+    return out
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Wall time of each epoch (epoch-level hooks only, so sktrain keeps
     running a whole epoch per graph call). Deep copies return the same

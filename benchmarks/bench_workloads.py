@@ -4,6 +4,7 @@ cross_val_score. Each competitor's result is a dict of figures, or
 
 import math
 
+import bench_float64 as f64
 import keras
 import numpy as np
 import tensorflow as tf
@@ -22,6 +23,7 @@ from bench_common import (
     scikeras_binary_model,
     scikeras_regressor_model,
     scikeras_wrappers,
+    throughput,
 )
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.metrics import accuracy_score
@@ -160,7 +162,9 @@ def _train_sklearn(X, y, bs, n_rows, repeats=3):
 
 
 def train_throughput(sizes):
-    """Samples/s of the second epoch, per batch size; returns (results, models)."""
+    """Samples/s of the second epoch, per batch size, on float32 data and (the
+    default path, bench_float64.py) on float64 data; returns (results, models
+    of the last batch size, the float32 X)."""
     X, y = regression_data(sizes["train_rows"])
     results, models = {}, {}
     runners = {
@@ -173,12 +177,14 @@ def train_throughput(sizes):
             X, y, bs, sizes["sklearn_train_rows"]
         ),
     }
+    jobs = [(name, run, X, y) for name, run in runners.items()]
+    jobs += f64.train_jobs(runners, X, y)
     for bs in sizes["batch_sizes"]:
         results[bs] = {}
-        for name, run in runners.items():
+        for name, run, X_, y_ in jobs:
             print(f"  train batch={bs}: {name}", flush=True)
             keras.utils.set_random_seed(SEED)
-            out = attempt(f"train {name}", run, X, y, bs)
+            out = attempt(f"train {name}", run, X_, y_, bs)
             if is_error(out):
                 results[bs][name] = out
                 continue
@@ -209,22 +215,25 @@ def _predictors(models, n_features):
 
 
 def prediction(models, X, sizes):
-    """Latency for 1 and 100 rows; throughput on ``predict_rows`` rows."""
-    fns = _predictors(models, X.shape[1])
+    """Latency for 1 and 100 rows; throughput on ``predict_rows`` rows. The
+    models trained on float64 data are called on float64 rows (the same
+    values as X)."""
+    big = X[: sizes["predict_rows"]]
+    (big64,) = f64.user_data(big)
+    fns, fns64 = _predictors(models, X.shape[1]), f64.predictors(models)
+    inputs = dict.fromkeys(fns64, big64)
     out = {"latency": {1: {}, 100: {}}, "throughput": {}}
     for rows in (1, 100):
-        x = X[:rows]
-        for name, fn in fns.items():
+        for name, fn in {**fns, **fns64}.items():
             print(f"  predict latency rows={rows}: {name}", flush=True)
             out["latency"][rows][name] = attempt(
                 f"latency {name}",
                 latency,
                 fn,
-                x,
+                inputs.get(name, big)[:rows],
                 min_calls=sizes["latency_min_calls"],
                 budget_s=sizes["latency_budget_s"],
             )
-    big = X[: sizes["predict_rows"]]
     if "keras_tuned" in models:
         model = models["keras_tuned"]
         fns["keras_predict_bs65536"] = lambda x: model.predict(
@@ -240,37 +249,10 @@ def prediction(models, X, sizes):
             return np.concatenate(parts)
 
         fns["keras_tf_function_chunked"] = chunked
-    fns = {k: fn for k, fn in fns.items() if k != "keras_call"}  # eager on all rows
-    out["throughput"] = _throughput(fns, big, sizes["predict_repeats"])
-    return out
-
-
-def _throughput(fns, big, repeats):
-    """Rows/s on ``big`` per predictor: round-robin repeats (each repeat times
-    every predictor once, in turn), so drift in the machine's speed hits all
-    of them alike; the median per predictor. A predictor that fails is
-    reported and dropped."""
-    out, times = {}, {name: [] for name in fns}
-
-    def timed(name, x):
-        t0 = clock()
-        result = attempt(f"throughput {name}", fns[name], x)
-        if is_error(result):
-            out[name] = result
-            del times[name]
-        return clock() - t0
-
-    for name in list(times):
-        print(f"  predict throughput: {name}", flush=True)
-        timed(name, big[:4099])  # warm-up: traces the shapes used below
-    for _ in range(repeats):
-        for name in list(times):
-            dt = timed(name, big)
-            if name in times:
-                times[name].append(dt)
-    for name, ts in times.items():
-        dt = float(np.median(ts))
-        out[name] = {"rows_per_s": len(big) / dt, "time_s": dt, "rows": len(big)}
+    eager = ("keras_call", f64.key("keras_call"))  # not run on all rows
+    fns = {k: fn for k, fn in {**fns, **fns64}.items() if k not in eager}
+    inputs = {name: inputs.get(name, big) for name in fns}
+    out["throughput"] = throughput(fns, inputs, sizes["predict_repeats"])
     return out
 
 

@@ -4,13 +4,15 @@ Importing sktrain does not import TensorFlow; that happens on the first fit,
 predict or unpickle.
 """
 
-from ._classifier import MLPClassifier
-from ._keras_estimators import KerasClassifier, KerasRegressor
-from ._load import load
-from ._regressor import MLPRegressor
-from ._transformer import KerasTransformer
+from ._io import legacy as _legacy
+from ._io.api import load
+from ._mlp.classifier import MLPClassifier
+from ._mlp.regressor import MLPRegressor
+from ._version import __version__
+from ._wrappers.estimators import KerasClassifier, KerasRegressor
+from ._wrappers.transformer import KerasTransformer
 
-__version__ = "0.1.0"
+_legacy.install()  # pickles of sktrain 0.1 name its old module paths
 
 __all__ = [
     "KerasClassifier",

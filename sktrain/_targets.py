@@ -1,14 +1,59 @@
 """Target encoders: user labels/values <-> what the network trains on.
 
-Each encoder is fitted once (at the first ``fit``/``partial_fit``), then
-``transform`` turns ``y`` into a float array for Keras and ``decode`` turns the
-network's output back into predictions in the user's label space.
+Every encoder follows the ``Target`` protocol. It is fitted once (at the
+first ``fit``/``partial_fit``); ``encode`` turns ``y`` into the array Keras
+trains on and ``decode`` turns the network's output back into predictions in
+the user's label space. The estimator asks it everything target-specific:
+class weights, stratification, the validation score.
 """
 
+from typing import Protocol
+
 import numpy as np
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
+
+from ._io.registry import state_class
+
+state_class(LabelEncoder)
+
+
+class Target(Protocol):
+    """What the lifecycle needs of a target encoder."""
+
+    kind: str  # 'binary', 'multiclass', 'multilabel', 'regression', 'autoencoder'
+    target_type: str  # sklearn's type_of_target of the fitted y
+
+    @property
+    def n_outputs(self) -> int:
+        """Units of the network's last layer this target implies."""
+
+    def fit(self, y, classes=None) -> "Target":
+        """Learn the labels / shape of y."""
+
+    def configure_output(self, units, **network) -> "Target":
+        """Adapt to the built network's output (units, sparse labels, logits)."""
+
+    def check(self, y, *, context) -> None:
+        """Raise ValueError if a continued fit's y does not fit this encoder."""
+
+    def encode(self, y, dtype):
+        """y as the network trains on it (floats in ``dtype``, or class codes)."""
+
+    def decode(self, out):
+        """Network output -> predictions in the user's space."""
+
+    def class_weights(self, y, class_weight):
+        """Per-sample weights from ``class_weight`` (1.0 when not applicable)."""
+
+    def stratify(self, y):
+        """What to stratify the validation split by, or None."""
+
+    def validation_score(self, y, out, sample_weight) -> float:
+        """sklearn's score of the network output on the validation split."""
 
 
 def as_1d_if_column(y):
@@ -19,6 +64,7 @@ def as_1d_if_column(y):
     return y
 
 
+@state_class
 class ClassificationTarget:
     """Binary, multiclass and multilabel-indicator targets.
 
@@ -94,7 +140,7 @@ class ClassificationTarget:
     def out_activation(self):
         return "softmax" if self.kind == "multiclass" else "logistic"
 
-    def check_same_kind(self, y, *, context):
+    def check(self, y, *, context):
         """Raise if y's labels are not a subset of the fitted classes."""
         check_classification_targets(y)
         if self.kind == "multilabel":
@@ -113,16 +159,44 @@ class ClassificationTarget:
                 f"Known classes: {self.classes_.tolist()}."
             )
 
-    def transform(self, y):
+    def encode(self, y, dtype):
         """y -> float targets (n, units); integer codes for sparse losses."""
         if self.kind == "multilabel":
-            return np.asarray(y, dtype=np.float32)
+            return np.asarray(y, dtype=dtype)
         codes = self._encoder.transform(y)
         if self._one_unit:
-            return codes.astype(np.float32).reshape(-1, 1)
+            return codes.astype(dtype).reshape(-1, 1)
         if not self._sparse:
-            return np.eye(len(self.classes_), dtype=np.float32)[codes]
+            return np.eye(len(self.classes_), dtype=dtype)[codes]
         return codes.astype(np.int32)
+
+    def class_weights(self, y, class_weight):
+        """Per-sample weights from a dict or 'balanced' (single-output only)."""
+        if class_weight is None:
+            return 1.0
+        if self.kind == "multilabel":
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        classes = self.classes_
+        if isinstance(class_weight, str) and class_weight == "balanced":
+            present = np.unique(y)
+            weights = np.ones(len(classes))
+            idx = np.searchsorted(classes, present)
+            weights[idx] = compute_class_weight("balanced", classes=present, y=y)
+        else:
+            unknown = [c for c in class_weight if c not in set(classes.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"class_weight names classes not in the data: {unknown}. "
+                    f"Known classes: {classes.tolist()}."
+                )
+            weights = np.array([class_weight.get(c, 1.0) for c in classes])
+        return weights[self.class_codes(y)]
+
+    def stratify(self, y):
+        return None if self.kind == "multilabel" else y
+
+    def validation_score(self, y, out, sample_weight):
+        return accuracy_score(y, self.decode(out), sample_weight=sample_weight)
 
     def class_codes(self, y):
         """Integer class code per sample (single-output only)."""
@@ -164,6 +238,7 @@ def _softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+@state_class
 class RegressionTarget:
     """Single- and multi-output continuous targets."""
 
@@ -195,7 +270,7 @@ class RegressionTarget:
     def n_outputs(self):
         return self._n_outputs
 
-    def check_same_kind(self, y, *, context):
+    def check(self, y, *, context):
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if n_out != self._n_outputs:
             raise ValueError(
@@ -203,10 +278,53 @@ class RegressionTarget:
                 f"was fitted with {self._n_outputs}."
             )
 
-    def transform(self, y):
-        y = np.asarray(y, dtype=np.float64)
+    def encode(self, y, dtype):
+        y = np.asarray(y, dtype=dtype)
         return y.reshape(len(y), -1)
 
     def decode(self, out):
         out = out.reshape(len(out), -1)
         return out.reshape(-1) if self._was_1d else out
+
+    def class_weights(self, y, class_weight):
+        return 1.0
+
+    def stratify(self, y):
+        return None
+
+    def validation_score(self, y, out, sample_weight):
+        return r2_score(y, self.decode(out), sample_weight=sample_weight)
+
+
+@state_class
+class ReconstructionTarget(RegressionTarget):
+    """The target of an autoencoder: X itself, any shape."""
+
+    kind = "autoencoder"
+    target_type = "continuous-multioutput"
+
+    def fit(self, y, classes=None):
+        self.shape = tuple(y.shape[1:])
+        return self
+
+    @property
+    def n_outputs(self):
+        return int(np.prod(self.shape))
+
+    def configure_output(self, units, *, shape, **_):
+        if tuple(shape) != self.shape:
+            raise ValueError(
+                f"With target='X' the model must reconstruct its input: its "
+                f"output has per-sample shape {tuple(shape)}, X has {self.shape}."
+            )
+        return self
+
+    def check(self, y, *, context):
+        if tuple(y.shape[1:]) != self.shape:
+            raise ValueError(f"{context}: X changed shape since the first fit.")
+
+    def encode(self, y, dtype):
+        return np.asarray(y, dtype=dtype)
+
+    def decode(self, out):
+        return out

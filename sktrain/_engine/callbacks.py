@@ -1,0 +1,120 @@
+"""The engine's epoch-end callback and the user's callbacks.
+
+``EpochMonitor`` is the one Keras callback sktrain always adds. At the start
+of training it keeps the starting weights; at each epoch end it
+
+1. guards against faults: a NaN/inf loss puts back the weights of the last
+   finite epoch and stops training (a flag; ``faults.report_faults`` then
+   raises or warns);
+2. lets the family's *epoch listeners* act (the MLP's sklearn stopping
+   rules: ``_mlp/stopping.py``); a listener may add to the epoch's logs,
+   keep best weights in ``FitState.best_weights`` or stop training;
+3. records the logs into ``FitState.history``.
+
+``copy_callbacks`` gives each fit fresh copies of the user's callbacks.
+"""
+
+import copy
+import functools
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backend import keras
+
+
+def copy_callbacks(callbacks):
+    """Fresh copies of the user's callbacks, so no state leaks between fits."""
+    if callbacks is None:
+        return []
+    copies = []
+    for cb in callbacks:
+        try:
+            copies.append(copy.deepcopy(cb))
+        except Exception as exc:  # noqa: BLE001 - report, then share the original
+            warnings.warn(
+                f"Callback {cb!r} cannot be deep-copied ({exc}); the same object "
+                "is used in every fit, so its state may carry over.",
+                stacklevel=3,
+            )
+            copies.append(cb)
+    return copies
+
+
+_BATCH_HOOKS = (
+    "on_batch_begin",
+    "on_batch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+)
+
+
+def wants_batch_hooks(callbacks):
+    """True if any callback overrides a per-batch hook of keras' Callback."""
+    base = keras().callbacks.Callback
+    return any(
+        getattr(type(cb), hook, None) is not getattr(base, hook)
+        for cb in callbacks
+        for hook in _BATCH_HOOKS
+    )
+
+
+@dataclass
+class FitState:
+    """What one fit recorded; ``BaseTrainer._finalize`` turns it into fitted
+    attributes."""
+
+    n_iter: int = 0
+    history: dict = field(default_factory=dict)
+    best_weights: list | None = None  # restored at the end when set
+    start_weights: list | None = None
+    good_weights: list | None = None  # after the last finite epoch
+    nonfinite_epoch: int | None = None
+    interrupted: bool = False
+
+
+class EpochListener:
+    """What a family adds at each finite epoch's end (see ``EpochMonitor``)."""
+
+    def on_epoch_end(self, model, state, logs):
+        """Act on the epoch: ``logs`` may be extended, ``model.stop_training``
+        set, ``state.best_weights`` kept."""
+        raise NotImplementedError
+
+
+def epoch_monitor(state, listeners=()):
+    """The engine's callback (Keras' Callback class is imported lazily)."""
+    return _monitor_class()(state, list(listeners))
+
+
+@functools.cache
+def _monitor_class():
+    return type("EpochMonitor", (_Monitor, keras().callbacks.Callback), {})
+
+
+class _Monitor:
+    """What ``EpochMonitor`` does; mixed into ``keras.callbacks.Callback``."""
+
+    def __init__(self, state, listeners):
+        super().__init__()
+        self.state, self.listeners = state, listeners
+
+    def on_train_begin(self, logs=None):
+        self.state.start_weights = self.model.get_weights()
+        self.state.good_weights = self.state.start_weights
+
+    def on_epoch_end(self, epoch, logs=None):
+        state = self.state
+        logs = dict(logs or {})
+        if not np.isfinite(float(logs.get("loss", np.nan))):
+            state.nonfinite_epoch = state.n_iter + 1
+            self.model.set_weights(state.good_weights)
+            self.model.stop_training = True
+            return
+        state.good_weights = self.model.get_weights()
+        state.n_iter += 1
+        for listener in self.listeners:
+            listener.on_epoch_end(self.model, state, logs)
+        for key, value in logs.items():
+            state.history.setdefault(key, []).append(float(value))

@@ -1,0 +1,47 @@
+"""The one dtype rule of every estimator.
+
+- ``dtype`` set ('float32' / 'float64'): the network computes in it.
+- On CPU, ``dtype=None`` follows X like sklearn: float32 X stays float32,
+  anything else (float64, ints, mixed) computes in float64.
+- On a GPU, ``dtype=None`` computes in float32 (float64 runs at a small
+  fraction of float32's rate there and misses the tensor cores);
+  ``dtype='float64'`` still asks for float64.
+
+With ``dtype=None`` predictions come back in X's float dtype (float64 for
+non-float X), whatever the network computed in; with ``dtype`` set they come
+back in that dtype.
+"""
+
+import numpy as np
+
+from .backend import on_gpu
+from .inputs import leaves
+
+
+def compute_dtype(requested, X, device):
+    """The float dtype name the network computes in (see the module doc)."""
+    if requested is not None:
+        return np.dtype(requested).name
+    if on_gpu(device):
+        return "float32"
+    floats = [a.dtype for a in leaves(X) if a.dtype.kind == "f"]
+    if floats and all(d == np.float32 for d in floats):
+        return "float32"
+    return "float64"
+
+
+def output_dtype(X):
+    """The float dtype predictions are returned in: X's own, else float64."""
+    floats = [a.dtype for a in leaves(X) if getattr(a, "dtype", None) is not None]
+    floats = [d for d in floats if d.kind == "f"]
+    return floats[0] if floats else np.dtype(np.float64)
+
+
+def as_output(out, X):
+    """Cast a float network output (array or list) to ``output_dtype(X)``."""
+    dtype = output_dtype(X)
+    if isinstance(out, list):
+        return [as_output(o, X) for o in out]
+    if out.dtype.kind == "f" and out.dtype != dtype:
+        return out.astype(dtype)
+    return out

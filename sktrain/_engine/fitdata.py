@@ -1,0 +1,76 @@
+"""The typed data one fit works on: ``FitData`` and how it is made.
+
+``prepare_fit_data`` combines sample and class weights, casts X to the
+network's input dtypes, splits off the validation set (seeded from the
+estimator's RNG, stratified when the target says so) and encodes y.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from .._utils.validation import check_sample_weight
+from .inputs import cast_inputs, leaves, n_samples, take_rows
+from .seeds import draw_seed
+
+
+@dataclass(frozen=True)
+class Split:
+    """One part of the data: inputs, raw and encoded targets, weights."""
+
+    X: object  # an array, or a dict/list of arrays for a multi-input model
+    y: np.ndarray  # the user's targets (labels or values)
+    Y: object  # encoded for the network
+    sample_weight: np.ndarray
+
+    @property
+    def n_samples(self):
+        return n_samples(self.X)
+
+
+@dataclass(frozen=True)
+class FitData:
+    """The training split and, when one was held out, the validation split."""
+
+    train: Split
+    validation: Split | None = None
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How a family wants one fit run (``BaseTrainer._train_settings``)."""
+
+    epochs: int
+    batch_size: object  # 'auto', None, -1 or an int: see pipeline.batch_size_for
+    validation_fraction: float = 0.0
+
+
+def prepare_fit_data(est, X, y, sample_weight, settings):
+    """The ``FitData`` of one fit of ``est`` (its target is already fitted)."""
+    target = est._target
+    sw = check_sample_weight(sample_weight, leaves(X)[0])
+    sw = sw * target.class_weights(y, getattr(est, "class_weight", None))
+    X = cast_inputs(X, est._in_dtypes)
+    if not settings.validation_fraction:
+        return FitData(_split(est, X, y, sw, None))
+    train, test = train_test_split(
+        np.arange(n_samples(X)),
+        test_size=settings.validation_fraction,
+        random_state=draw_seed(est._rng),
+        stratify=target.stratify(y),
+    )
+    if len(test) < 2:
+        raise ValueError(
+            "The validation set is too small. Increase the validation "
+            "fraction or the size of your dataset."
+        )
+    return FitData(_split(est, X, y, sw, train), _split(est, X, y, sw, test))
+
+
+def _split(est, X, y, sw, rows):
+    if rows is None:
+        X_part, y_part = X, y
+    else:
+        X_part, y_part, sw = take_rows(X, rows), y[rows], sw[rows]
+    return Split(X_part, y_part, est._target.encode(y_part, est._dtype), sw)

@@ -1,0 +1,328 @@
+"""``BaseTrainer``: the fit/predict lifecycle shared by every estimator.
+
+``fit`` / ``partial_fit`` -> ``_fit``:
+
+1. ``_validate_fit_data``: sklearn's ``validate_data`` (a hook: the wrappers
+   also take N-D and multi-input X);
+2. a fresh fit ``_initialize``s (target encoder, dtype, network, compile); a
+   continued one (``warm_start``, ``partial_fit``) ``_continue``s;
+3. ``prepare_fit_data`` makes the typed ``FitData`` (weights, cast,
+   validation split, encoded targets);
+4. ``_fit_loop``: one ``keras.Model.fit`` call over a seeded pipeline with the
+   ``EpochMonitor`` (fault guard, the family's listeners, history);
+5. ``_finalize``: best weights, fitted attributes, the fast predictor; then
+   ``report_faults`` warns or raises about a NaN loss or an interrupt.
+
+``predict`` and friends go through ``_forward``: validate X, run the
+predictor, cast to X's float dtype; the target decodes.
+"""
+
+import abc
+
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .._utils import validation as val
+from .backend import device_scope
+from .dtypes import as_output, compute_dtype
+from .fitdata import prepare_fit_data
+from .inputs import sample_shapes
+
+
+class BaseTrainer(BaseEstimator, abc.ABC):
+    """Lifecycle shared by the sktrain estimators (not a public class).
+
+    Abstract hooks, which every family implements:
+
+    - ``_make_target()``: a new, unfitted target encoder (``_targets.Target``);
+    - ``_architecture(X)``: what shapes the network; a continued fit must
+      give an equal value;
+    - ``_build_model(X, y)``: a new, built ``keras.Model``;
+    - ``_compile_model()``: compile ``model_`` and configure the target to
+      its output;
+    - ``_train_settings(incremental)``: epochs, batch size, validation
+      fraction (a ``TrainSettings``).
+
+    Optional hooks, with defaults here: ``_before_build(X, y)`` (fitted
+    attributes the builder needs), ``_epoch_listeners(data)`` (per-epoch
+    rules), ``_record(state, listeners, data, incremental)`` (family fitted
+    attributes), ``_on_continue(incremental)``, ``_keras_fit_kwargs(data)``,
+    ``_user_callbacks()``, ``_validate_fit_data`` / ``_validate_X``,
+    ``_make_predictor()``, ``_predict_chunk()``, ``_check_partial_fit()``.
+    The target hooks live on the target object, not on the estimator.
+    """
+
+    # fitted state every family stores (``_io.schema`` adds the families')
+    _STORED = (
+        "n_features_in_",
+        "feature_names_in_",
+        "n_iter_",
+        "history_",
+        "_rng",
+        "_target",
+        "_spec",
+        "_dtype",
+        "_in_dtypes",
+        "_sample_shapes",
+    )
+    _MULTI_OUTPUT = True
+    _WEIGHTS_IN_PIPELINE = False  # rescale each batch's weights to mean 1
+
+    # -- abstract hooks -----------------------------------------------------
+    @abc.abstractmethod
+    def _make_target(self):
+        """A new target encoder for this estimator."""
+
+    @abc.abstractmethod
+    def _architecture(self, X):
+        """What shapes the network, compared between continued fits."""
+
+    @abc.abstractmethod
+    def _build_model(self, X, y):
+        """A new, built ``keras.Model``."""
+
+    @abc.abstractmethod
+    def _compile_model(self):
+        """Compile ``self.model_`` and configure ``self._target`` to it."""
+
+    @abc.abstractmethod
+    def _train_settings(self, incremental):
+        """The ``TrainSettings`` of this fit."""
+
+    # -- public entry points ------------------------------------------------
+    def fit(self, X, y, sample_weight=None):
+        """Train a new network on X and y (or continue it with ``warm_start``).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data; the Keras* wrappers also take N-D arrays and a
+            dict or list of arrays for a multi-input model.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target labels or values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; each batch's loss is
+            ``sum(w * loss) / sum(w)``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        self._validate_params()
+        self._check_partial_fit()
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _check_partial_fit(self):
+        """Hook: refuse settings partial_fit cannot honour."""
+
+    # -- lifecycle steps ----------------------------------------------------
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        from .callbacks import FitState
+        from .faults import report_faults
+
+        fresh = not hasattr(self, "model_") or not (incremental or self.warm_start)
+        X, y = self._validate_fit_data(X, y, reset=fresh)
+        state = FitState()
+        try:
+            with device_scope(self.device):
+                if fresh:
+                    self._initialize(X, y, classes)
+                else:
+                    self._continue(X, y, incremental)
+                settings = self._train_settings(incremental)
+                data = prepare_fit_data(self, X, y, sample_weight, settings)
+                listeners = self._epoch_listeners(data)
+                self._fit_loop(data, settings, state, listeners)
+        except BaseException:
+            self._undo_failed_fit(fresh, state)
+            raise
+        self._finalize(state, data, listeners, incremental)
+        report_faults(self, state)
+        return self
+
+    def _validate_fit_data(self, X, y, *, reset):
+        X, y = val.validate_X_y(
+            self, X, y, reset=reset, multi_output=self._MULTI_OUTPUT
+        )
+        return X, self._check_y(y)
+
+    def _check_y(self, y):
+        """Hook: adjust or refuse y after validation (mixins ravel columns)."""
+        return y
+
+    def _initialize(self, X, y, classes):
+        from .keras_compat import quiet_model_optimizer
+
+        self._rng = check_random_state(self.random_state)
+        self._target = self._make_target().fit(y, classes)
+        self._dtype = compute_dtype(getattr(self, "dtype", None), X, self.device)
+        self._in_dtypes = self._dtype
+        self._sample_shapes = sample_shapes(X)
+        self._before_build(X, y)
+        self._spec = self._architecture(X)
+        self.model_ = self._build_model(X, y)
+        self._compile_model()
+        quiet_model_optimizer(self.model_)
+        self.history_ = {}
+
+    def _before_build(self, X, y):
+        """Hook: fitted attributes the model builder needs."""
+
+    def _continue(self, X, y, incremental):
+        context = "partial_fit" if incremental else "fit with warm_start=True"
+        self._target.check(y, context=context)
+        if self._architecture(X) != self._spec:
+            raise ValueError(
+                f"{context} needs the same network architecture as the fitted "
+                "model, but a parameter that shapes it changed (e.g. "
+                "hidden_layer_sizes, activation, dropout, l1, l2, batch_norm, "
+                "or a build-function hyperparameter). Set warm_start=False to "
+                "train a new network."
+            )
+        self._on_continue(incremental)
+
+    def _on_continue(self, incremental):
+        """Hook: apply settings that may change between continued fits."""
+
+    def _epoch_listeners(self, data):
+        """Hook: the family's per-epoch rules (``callbacks.EpochListener``)."""
+        return []
+
+    def _fit_loop(self, data, settings, state, listeners):
+        from .callbacks import copy_callbacks, epoch_monitor, wants_batch_hooks
+        from .keras_compat import install_train_function
+        from .pipeline import batch_size_for, train_dataset
+        from .seeds import draw_seed
+        from .train_function import counted_train_function
+
+        train = data.train
+        ds, steps = train_dataset(
+            train.X,
+            train.Y,
+            train.sample_weight,
+            batch_size=batch_size_for(settings.batch_size, train.n_samples),
+            shuffle=self.shuffle,
+            seed=draw_seed(self._rng),
+            normalize_weights=self._WEIGHTS_IN_PIPELINE,
+        )
+        user_callbacks = copy_callbacks(self._user_callbacks())
+        per_batch = wants_batch_hooks(user_callbacks)
+        install_train_function(
+            self.model_, 1 if per_batch else steps, counted_train_function
+        )
+        fit_kwargs = self._keras_fit_kwargs(data)
+        start = fit_kwargs.pop("initial_epoch", 0)
+        try:
+            self.model_.fit(
+                ds,
+                epochs=start + settings.epochs,
+                initial_epoch=start,
+                steps_per_epoch=steps,
+                shuffle=False,
+                callbacks=[epoch_monitor(state, listeners), *user_callbacks],
+                **fit_kwargs,
+            )
+        except KeyboardInterrupt:
+            # a notebook's stop button: keep the last completed epoch's weights
+            state.interrupted = True
+            if state.good_weights is not None:
+                self.model_.set_weights(state.good_weights)
+
+    def _user_callbacks(self):
+        return self.callbacks
+
+    def _keras_fit_kwargs(self, data):
+        """Hook: extra keyword arguments for ``keras.Model.fit``."""
+        return {"verbose": 0}
+
+    def _undo_failed_fit(self, fresh, state):
+        """Leave no half-fitted estimator behind when fit raises.
+
+        A fresh fit forgets everything it set (the estimator is not fitted);
+        a continued fit puts back the weights it started from, so the
+        fitted attributes still describe the model.
+        """
+        if fresh:
+            for name in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
+                delattr(self, name)
+            vars(self).pop("_predictor", None)
+        elif state.start_weights is not None:
+            self.model_.set_weights(state.start_weights)
+
+    def _finalize(self, state, data, listeners, incremental):
+        if state.best_weights is not None:
+            self.model_.set_weights(state.best_weights)
+        self.n_iter_ = state.n_iter
+        for key, values in state.history.items():
+            self.history_[key] = self.history_.get(key, []) + values
+        self._record(state, listeners, data, incremental)
+        self._predictor = self._make_predictor()
+
+    def _record(self, state, listeners, data, incremental):
+        """Hook: the family's fitted attributes from what the fit recorded."""
+
+    def _make_predictor(self):
+        from .predictor import Predictor
+
+        return Predictor(self.model_, self._sample_shapes, self._in_dtypes)
+
+    # -- prediction ---------------------------------------------------------
+    def _forward(self, X):
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        with device_scope(self.device):
+            out = self._predictor(X, chunk=self._predict_chunk())
+        if getattr(self, "dtype", None) is not None:
+            return out  # the dtype the user asked for
+        return as_output(out, X)
+
+    def _predict_chunk(self):
+        """Hook: rows per forward call (None: the predictor's default)."""
+        return None
+
+    def _validate_X(self, X, *, reset):
+        return val.validate_X(self, X, reset=reset)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # -- persistence (``_io``) ----------------------------------------------
+    def save(self, path):
+        """Save the estimator to one file that loads without running code.
+
+        The file (a zip archive) holds the network in Keras' native format
+        and the parameters and fitted attributes as JSON and ``.npy`` data,
+        with no pickle inside; load it with :func:`sktrain.load`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (conventionally ``*.sktrain``).
+
+        Returns
+        -------
+        path : str or path-like
+            The path written.
+        """
+        from .._io.archive import save
+
+        save(self, path)
+        return path
+
+    def __getstate__(self):
+        from .._io.schema import pickle_state
+
+        return pickle_state(self)
+
+    def __setstate__(self, state):
+        from .._io.schema import unpickle_state
+
+        unpickle_state(self, state)

@@ -1,0 +1,104 @@
+"""sktrain's own Keras objects. Importing this module imports Keras.
+
+They are registered under the 'sktrain' package so saved and pickled models
+load again; only modules that already need Keras import this one.
+"""
+
+from .._engine.backend import keras as _get_keras
+
+keras = _get_keras()
+ops = keras.ops
+register = keras.saving.register_keras_serializable(package="sktrain")
+
+
+@register
+class Network(keras.Model):
+    """A functional model whose loss follows sklearn's weighting rules.
+
+    Per batch, the data loss is ``sum(w * loss) / sum(w)`` and sklearn's L2
+    term ``0.5 * alpha * ||W||^2 / sum(w)`` is added over the Dense kernels
+    (``sum(w)`` is the batch size when no weights are given).
+    """
+
+    def __init__(self, *args, alpha=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.alpha = float(alpha)
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        if sample_weight is None:  # unit weights: sum(w) is the batch size
+            loss = super().compute_loss(x, y, y_pred, None, training)
+            total = ops.shape(ops.convert_to_tensor(y_pred))[0]
+        else:
+            total = ops.sum(sample_weight)
+            n = ops.cast(ops.shape(sample_weight)[0], sample_weight.dtype)
+            total = ops.where(total > 0, total, n)
+            scaled = sample_weight * (n / total)
+            loss = super().compute_loss(x, y, y_pred, scaled, training)
+        if self.alpha > 0:
+            squares = [ops.sum(ops.square(k)) for k in self._kernels()]
+            total = ops.cast(total, squares[0].dtype)
+            penalty = 0.5 * self.alpha * ops.sum(ops.stack(squares)) / total
+            loss = loss + ops.cast(penalty, loss.dtype)
+        return loss
+
+    def _kernels(self):
+        Dense = keras.layers.Dense
+        return [layer.kernel for layer in self.layers if isinstance(layer, Dense)]
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        alpha = config.pop("alpha", 0.0)
+        model = super().from_config(config, custom_objects=custom_objects)
+        model.alpha = alpha
+        return model
+
+
+@register
+class Penalty(keras.regularizers.L1L2):
+    """L1L2 whose value is in Keras' floatx, so it adds to the compiled loss.
+
+    Keras sums the compiled loss (always floatx) with the layers' penalties
+    (in the layer's dtype); for a float64 network the two must agree.
+    """
+
+    def __call__(self, x):
+        return ops.cast(super().__call__(x), keras.config.floatx())
+
+
+@register
+class FunctionLoss(keras.losses.Loss):
+    """A loss function as a Loss object, so it can compute in float64."""
+
+    def __init__(self, fn, name=None, reduction="sum_over_batch_size", dtype=None):
+        if isinstance(fn, dict):
+            fn = keras.saving.deserialize_keras_object(fn)
+        name = name or getattr(fn, "__name__", "loss")
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.fn = fn
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred)
+
+    def get_config(self):
+        fn = keras.saving.serialize_keras_object(self.fn)
+        return {"fn": fn, "name": self.name, "reduction": self.reduction}
+
+
+@register
+class HalfMeanSquaredError(keras.losses.Loss):
+    """0.5 * mean squared error: sklearn's 'squared_error' loss."""
+
+    def __init__(
+        self, name="squared_error", reduction="sum_over_batch_size", dtype=None
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, y_pred.dtype)
+        return 0.5 * ops.mean(ops.square(y_pred - y_true), axis=-1)

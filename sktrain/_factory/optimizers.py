@@ -1,0 +1,86 @@
+"""``optimizer`` / ``solver`` -> a fresh Keras optimizer, for both families.
+
+``make_optimizer(spec, params)`` takes a name (any Keras optimizer; a
+did-you-mean error otherwise), a class, or an instance (copied; ``params``
+override its config). The MLP maps sklearn's solver settings onto it
+(``mlp_optimizer_params``):
+
+- ``'adam'``: ``learning_rate_init``, ``beta_1``, ``beta_2``, ``epsilon``,
+  the same update rule as sklearn's Adam;
+- ``'sgd'``: ``learning_rate_init``, ``momentum``, ``nesterov``;
+- any other name: ``learning_rate=learning_rate_init``;
+- an instance: its own settings win;
+
+and ``clipnorm`` applies to any of them. ``'lbfgs'`` is a clear error: Keras
+trains with first-order optimizers.
+"""
+
+import inspect
+
+from .._engine.backend import keras
+from .._utils.routing import instantiate
+from .._utils.validation import unknown_name_error
+
+
+def keras_optimizer_names():
+    """Lower-case names Keras accepts in ``keras.optimizers.get``."""
+    k = keras()
+    return [
+        n.lower()
+        for n in dir(k.optimizers)
+        if isinstance(getattr(k.optimizers, n), type)
+        and issubclass(getattr(k.optimizers, n), k.optimizers.Optimizer)
+        and n not in ("Optimizer", "LossScaleOptimizer")
+    ]
+
+
+def optimizer_class(name, *, param="optimizer"):
+    """The Keras optimizer class of a name ('adam', 'AdamW', 'sgd')."""
+    k = keras()
+    if name.lower() == "lbfgs":
+        raise ValueError(
+            f"{param}='lbfgs' is not supported: sktrain trains with Keras' "
+            "first-order optimizers. Use 'adam' (the default), 'sgd' or any "
+            "Keras optimizer name such as 'adamw' or 'rmsprop'."
+        )
+    if name.lower() not in keras_optimizer_names():
+        raise unknown_name_error(param, name, keras_optimizer_names())
+    return type(k.optimizers.get(name.lower()))
+
+
+def make_optimizer(spec, params=None, *, param="optimizer"):
+    """A new optimizer from a name, class or instance and its parameters."""
+    k = keras()
+    if isinstance(spec, str):
+        spec = optimizer_class(spec, param=param)
+    elif not (inspect.isclass(spec) or isinstance(spec, k.optimizers.Optimizer)):
+        raise ValueError(
+            f"{param} must be an optimizer name ('adam', 'sgd', 'adamw', ...), "
+            f"class or keras.optimizers.Optimizer instance; got {spec!r}."
+        )
+    return instantiate(spec, params or {}, prefix=param)  # always a new object
+
+
+def mlp_optimizer_params(est):
+    """The Keras parameters of an MLP's ``solver`` (see the module doc)."""
+    extra = {} if est.clipnorm is None else {"clipnorm": float(est.clipnorm)}
+    if not isinstance(est.solver, str):
+        return extra
+    name = est.solver.lower()
+    lr = float(est.learning_rate_init)
+    if name == "adam":
+        return {
+            "learning_rate": lr,
+            "beta_1": float(est.beta_1),
+            "beta_2": float(est.beta_2),
+            "epsilon": float(est.epsilon),
+            **extra,
+        }
+    if name == "sgd":
+        return {
+            "learning_rate": lr,
+            "momentum": float(est.momentum),
+            "nesterov": bool(est.nesterovs_momentum),
+            **extra,
+        }
+    return {"learning_rate": lr, **extra}

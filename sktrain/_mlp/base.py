@@ -1,0 +1,266 @@
+"""The ready-made multi-layer perceptron: what MLPClassifier/MLPRegressor share.
+
+The engine's hooks, the sklearn way: ``MLPSpec`` -> ``build_mlp`` (``build.py``),
+the loss and optimizer mapped from sklearn's names (``_factory``), sklearn's
+stopping rules as an epoch listener (``stopping.py``) and sklearn's fitted
+attributes (``loss_curve_``, ``t_``, ``coefs_`` ...).
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .._engine.fitdata import TrainSettings
+from .._engine.trainer import BaseTrainer
+from .build import MLPSpec
+from .params import MLP_CONSTRAINTS
+
+
+class BaseMLP(BaseTrainer):
+    """Parameters, network spec and weight views shared by the MLP estimators."""
+
+    _parameter_constraints: dict = dict(MLP_CONSTRAINTS)
+    _STORED = (
+        "n_outputs_",
+        "n_layers_",
+        "out_activation_",
+        "t_",
+        "loss_",
+        "loss_curve_",
+        "best_loss_",
+        "validation_scores_",
+        "best_validation_score_",
+    )
+
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        dropout,
+        l1,
+        l2,
+        batch_norm,
+        kernel_initializer,
+        metrics,
+        callbacks,
+        clipnorm,
+        device,
+        dtype,
+        on_nan,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.l1 = l1
+        self.l2 = l2
+        self.batch_norm = batch_norm
+        self.kernel_initializer = kernel_initializer
+        self.metrics = metrics
+        self.callbacks = callbacks
+        self.clipnorm = clipnorm
+        self.device = device
+        self.dtype = dtype
+        self.on_nan = on_nan
+
+    # -- network ------------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return tuple(int(s) for s in sizes)
+
+    def _before_build(self, X, y):
+        super()._before_build(X, y)
+        self.out_activation_ = self._out_activation()
+        self.n_outputs_ = self._target.n_outputs
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+
+    def _architecture(self, X):
+        return MLPSpec(
+            n_features=X.shape[1],
+            hidden_layer_sizes=self._hidden_sizes(),
+            activation=self.activation,
+            n_outputs=self._target.n_outputs,
+            out_activation=self._out_activation(),
+            dropout=float(self.dropout),
+            l1=float(self.l1),
+            l2=float(self.l2),
+            alpha=None,  # a runtime value of the loss, free to change
+            batch_norm=bool(self.batch_norm),
+            kernel_initializer=self.kernel_initializer,
+            dtype=self._dtype,
+        )
+
+    def _build_model(self, X, y):
+        from .build import build_mlp
+
+        self.n_layers_ = len(self._spec.hidden_layer_sizes) + 2
+        return build_mlp(self._spec, self._rng, alpha=float(self.alpha))
+
+    def _make_loss(self):
+        from .._factory.losses import make_loss
+
+        soft = getattr(self._target, "soft_targets", False)
+        return make_loss(
+            self.loss,
+            kind=self._target.kind,
+            units=self._target.n_outputs,
+            dtype=self._dtype,
+            soft_targets=soft,
+        )
+
+    def _compile_model(self):
+        from .._factory.losses import uses_sparse_labels
+        from .._factory.metrics import make_metrics
+        from .._factory.optimizers import make_optimizer, mlp_optimizer_params
+
+        loss = self._make_loss()
+        self.model_.compile(
+            optimizer=make_optimizer(
+                self.solver, mlp_optimizer_params(self), param="solver"
+            ),
+            loss=loss,
+            metrics=make_metrics(self.metrics),
+            jit_compile=False,
+        )
+        self._target.configure_output(
+            self._spec.n_outputs, sparse_labels=uses_sparse_labels(loss)
+        )
+
+    def _on_continue(self, incremental):
+        if float(self.alpha) != self.model_.alpha:
+            self.model_.alpha = float(self.alpha)
+            self.model_.train_function = None  # alpha is baked into the trace
+        if not incremental and isinstance(self.solver, str):
+            self.model_.optimizer.learning_rate.assign(float(self.learning_rate_init))
+
+    # -- training loop settings ---------------------------------------------
+    def _check_partial_fit(self):
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True; use fit, or "
+                "set early_stopping=False."
+            )
+
+    def _train_settings(self, incremental):
+        return TrainSettings(
+            epochs=1 if incremental else self.max_iter,
+            batch_size=self.batch_size,
+            validation_fraction=self.validation_fraction if self.early_stopping else 0,
+        )
+
+    def _epoch_listeners(self, data):
+        from .stopping import SklearnStopping, stopping_rules
+
+        rules = stopping_rules(self, data.train.n_samples)
+        scorer = self._val_scorer(data.validation) if data.validation else None
+        best_loss = np.inf if self.best_loss_ is None else self.best_loss_
+        best_score = self.best_validation_score_
+        best_score = -np.inf if best_score is None else best_score
+        return [SklearnStopping(rules, scorer, best_loss, best_score)]
+
+    def _val_scorer(self, validation):
+        predictor = self._make_predictor()
+        loss = self._make_loss()
+        target = self._target
+
+        def score(model):
+            out = predictor(validation.X)
+            val_loss = float(np.asarray(loss(validation.Y, out)))
+            return (
+                target.validation_score(validation.y, out, validation.sample_weight),
+                val_loss,
+            )
+
+        return score
+
+    # -- sklearn's fitted attributes ----------------------------------------
+    def _record(self, state, listeners, data, incremental):
+        (stopping,) = listeners
+        self.t_ += state.n_iter * data.train.n_samples
+        self.loss_curve_ = self.loss_curve_ + stopping.loss_curve
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
+        if self.early_stopping:
+            self.validation_scores_ = self.validation_scores_ + (
+                stopping.validation_scores
+            )
+            self.best_validation_score_ = stopping.best_validation_score
+        else:
+            self.best_loss_ = stopping.best_loss
+        reached_max = state.n_iter >= self.max_iter
+        if not incremental and not stopping.stopped_early and reached_max:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+
+    # -- sklearn's weight views -------------------------------------------
+    def _dense_weights(self, name):
+        from .build import dense_layers
+
+        model = self.__dict__.get("model_")
+        if model is None:
+            raise AttributeError("coefs_ and intercepts_ are available after fit.")
+        return [np.asarray(getattr(d, name).numpy()) for d in dense_layers(model)]
+
+    @property
+    def coefs_(self):
+        """list of ndarray: weight matrix of each Dense layer (from ``model_``)."""
+        return self._dense_weights("kernel")
+
+    @property
+    def intercepts_(self):
+        """list of ndarray: bias vector of each Dense layer (from ``model_``)."""
+        return self._dense_weights("bias")

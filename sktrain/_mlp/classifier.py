@@ -1,0 +1,103 @@
+"""MLPClassifier: sklearn's MLPClassifier on Keras."""
+
+from .._io.registry import estimator
+from .._mixins import ClassifierHooks
+from .._utils.docstrings import MLP_ATTRIBUTES, MLP_PARAMETERS
+from .base import BaseMLP
+
+
+@estimator
+class MLPClassifier(ClassifierHooks, BaseMLP):
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        loss="log_loss",
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        l1=0.0,
+        l2=0.0,
+        batch_norm=False,
+        kernel_initializer="glorot_uniform",
+        metrics=None,
+        class_weight=None,
+        callbacks=None,
+        clipnorm=None,
+        device="auto",
+        dtype=None,
+        on_nan="raise",
+    ):
+        self.class_weight = class_weight
+        super().__init__(**{k: v for k, v in locals().items() if k not in _SKIP})
+
+    # -- lifecycle hooks ----------------------------------------------------
+    def _out_activation(self):
+        return self._target.out_activation
+
+
+_SKIP = {"self", "__class__", "class_weight"}
+
+MLPClassifier.__doc__ = f"""Multi-layer perceptron classifier trained with Keras.
+
+A drop-in for :class:`sklearn.neural_network.MLPClassifier` (same parameters,
+defaults and fitted attributes) whose network is a ``keras.Model`` trained on
+CPU or GPU, with dropout, L1/L2, batch normalization, any Keras loss,
+optimizer, metric or callback as flat, tunable parameters.
+
+Parameters
+----------
+{MLP_PARAMETERS}
+loss : str, class, keras.losses.Loss or callable, default='log_loss'
+    'log_loss' picks binary or categorical cross-entropy from the
+    target; any Keras loss name, class, instance or function also works.
+
+class_weight : dict, 'balanced' or None, default=None
+    Weights of the classes, multiplied into ``sample_weight``.
+
+Attributes
+----------
+classes_ : ndarray or list of ndarray
+    Class labels (label indices for multilabel targets).
+
+out_activation_ : str
+    'logistic' for binary and multilabel targets, 'softmax' otherwise.
+{MLP_ATTRIBUTES}
+See Also
+--------
+MLPRegressor : The regressor counterpart.
+sklearn.neural_network.MLPClassifier : The NumPy implementation it mirrors.
+
+Examples
+--------
+>>> from sklearn.datasets import make_classification
+>>> from sktrain import MLPClassifier
+>>> X, y = make_classification(n_samples=100, random_state=1)
+>>> clf = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+...                     max_iter=100, random_state=1)
+>>> clf = clf.fit(X, y)
+>>> clf.predict_proba(X[:1]).shape
+(1, 2)
+>>> clf.score(X, y) > 0.9
+True
+"""

@@ -1,0 +1,98 @@
+"""MLPRegressor: sklearn's MLPRegressor on Keras."""
+
+from .._io.registry import estimator
+from .._mixins import RegressorHooks
+from .._utils.docstrings import MLP_ATTRIBUTES, MLP_PARAMETERS
+from .base import BaseMLP
+
+
+@estimator
+class MLPRegressor(RegressorHooks, BaseMLP):
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        l1=0.0,
+        l2=0.0,
+        batch_norm=False,
+        kernel_initializer="glorot_uniform",
+        metrics=None,
+        callbacks=None,
+        clipnorm=None,
+        device="auto",
+        dtype=None,
+        on_nan="raise",
+    ):
+        super().__init__(**{k: v for k, v in locals().items() if k not in _SKIP})
+
+    # -- lifecycle hooks ----------------------------------------------------
+    def _check_y(self, y):
+        y = super()._check_y(y)
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError("loss='poisson' requires y >= 0.")
+        return y
+
+    def _out_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+
+_SKIP = {"self", "__class__"}
+
+MLPRegressor.__doc__ = f"""Multi-layer perceptron regressor trained with Keras.
+
+A drop-in for :class:`sklearn.neural_network.MLPRegressor` (same parameters,
+defaults and fitted attributes) whose network is a ``keras.Model`` trained on
+CPU or GPU, with dropout, L1/L2, batch normalization, any Keras loss,
+optimizer, metric or callback as flat, tunable parameters.
+
+Parameters
+----------
+loss : str, class, keras.losses.Loss or callable, default='squared_error'
+    'squared_error' (half the mean squared error, as in sklearn),
+    'poisson' (exponential output), or any Keras loss name ('huber',
+    'mae', ...), class, instance or function.
+{MLP_PARAMETERS}
+Attributes
+----------
+out_activation_ : str
+    'identity', or 'exp' with ``loss='poisson'``.
+{MLP_ATTRIBUTES}
+See Also
+--------
+MLPClassifier : The classifier counterpart.
+sklearn.neural_network.MLPRegressor : The NumPy implementation it mirrors.
+
+Examples
+--------
+>>> from sklearn.datasets import make_regression
+>>> from sktrain import MLPRegressor
+>>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+>>> reg = MLPRegressor(hidden_layer_sizes=(32,), max_iter=300, random_state=0)
+>>> reg = reg.fit(X / 10, y / 100)
+>>> reg.predict(X[:2] / 10).shape
+(2,)
+"""

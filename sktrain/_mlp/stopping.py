@@ -1,0 +1,109 @@
+"""sklearn's MLP semantics at each epoch end, as an engine epoch listener.
+
+``SklearnStopping`` is the body of sklearn's ``_fit_stochastic`` loop: it
+records the loss curve, scores the validation split with ``early_stopping``
+(keeping the best weights), counts epochs without ``tol`` improvement,
+applies the 'invscaling' / 'adaptive' learning-rate rules (``solver='sgd'``
+only, as in sklearn), prints sklearn's ``verbose`` line and stops training
+with ``model.stop_training``. The engine's ``EpochMonitor`` calls it only for
+epochs whose loss is finite.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._engine.callbacks import EpochListener
+
+
+@dataclass(frozen=True)
+class StoppingRules:
+    """The estimator's settings the listener applies."""
+
+    tol: float
+    n_iter_no_change: float
+    verbose: bool
+    schedule: str  # 'constant', 'invscaling' or 'adaptive'
+    learning_rate_init: float
+    power_t: float
+    n_samples: int  # per epoch, for 'invscaling'
+    t0: int  # samples seen before this fit
+
+
+def stopping_rules(est, n_samples):
+    """The ``StoppingRules`` of one fit of an MLP estimator."""
+    sgd = isinstance(est.solver, str) and est.solver.lower() == "sgd"
+    return StoppingRules(
+        tol=float(est.tol),
+        n_iter_no_change=est.n_iter_no_change,
+        verbose=bool(est.verbose),
+        schedule=est.learning_rate if sgd else "constant",
+        learning_rate_init=float(est.learning_rate_init),
+        power_t=float(est.power_t),
+        n_samples=n_samples,
+        t0=est.t_,
+    )
+
+
+class SklearnStopping(EpochListener):
+    """sklearn's stopping and schedule rules (see the module doc).
+
+    ``val_scorer(model) -> (score, val_loss)`` is given with
+    ``early_stopping``; ``best_loss`` / ``best_score`` carry over from earlier
+    ``partial_fit`` calls.
+    """
+
+    def __init__(self, rules, val_scorer=None, best_loss=np.inf, best_score=-np.inf):
+        self.rules, self.val_scorer = rules, val_scorer
+        self.loss_curve, self.validation_scores = [], []
+        self.best_loss, self.best_validation_score = best_loss, best_score
+        self.no_improvement_count = 0
+        self.stopped_early = False
+
+    def on_epoch_end(self, model, state, logs):
+        loss = float(logs["loss"])
+        self.loss_curve.append(loss)
+        if self.val_scorer is not None:
+            score, val_loss = self.val_scorer(model)
+            self.validation_scores.append(score)
+            logs.update(val_score=score, val_loss=val_loss)
+        if self.rules.verbose:
+            print(f"Iteration {state.n_iter}, loss = {loss:.8f}")
+        self._update_no_improvement(model, state)
+        self._end_of_epoch_learning_rate(model, state)
+        if self.no_improvement_count > self.rules.n_iter_no_change:
+            if self._should_stop(model):
+                self.stopped_early = True
+                model.stop_training = True
+            else:
+                self.no_improvement_count = 0
+
+    def _update_no_improvement(self, model, state):
+        tol = self.rules.tol
+        if self.val_scorer is not None:
+            score = self.validation_scores[-1]
+            improved = not score < self.best_validation_score + tol
+            if score > self.best_validation_score:
+                self.best_validation_score = score
+                state.best_weights = model.get_weights()
+        else:
+            loss = self.loss_curve[-1]
+            improved = not loss > self.best_loss - tol
+            self.best_loss = min(self.best_loss, loss)
+        self.no_improvement_count = 0 if improved else self.no_improvement_count + 1
+
+    def _end_of_epoch_learning_rate(self, model, state):
+        rules = self.rules
+        if rules.schedule == "invscaling":
+            t = rules.t0 + state.n_iter * rules.n_samples
+            lr = rules.learning_rate_init / (t + 1) ** rules.power_t
+            model.optimizer.learning_rate.assign(lr)
+
+    def _should_stop(self, model):
+        if self.rules.schedule != "adaptive":
+            return True
+        lr = float(model.optimizer.learning_rate.numpy())
+        if lr <= 1e-6:
+            return True
+        model.optimizer.learning_rate.assign(lr / 5.0)
+        return False

@@ -1,0 +1,79 @@
+"""Input validation shared by every estimator: X, sample weights, names."""
+
+import contextlib
+import difflib
+
+import numpy as np
+from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import validate_data as _sk_validate_data
+
+
+def did_you_mean(name, choices):
+    """Return ' Did you mean 'x'?' for the closest of ``choices``, or ''."""
+    matches = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {matches[0]!r}?" if matches else ""
+
+
+def unknown_name_error(kind, name, choices):
+    """A ValueError for an unknown loss/optimizer/activation name."""
+    return ValueError(
+        f"Unknown {kind} {name!r}.{did_you_mean(name, choices)} "
+        f"Valid names include: {', '.join(sorted(choices)[:30])}."
+    )
+
+
+@contextlib.contextmanager
+def explain_non_numeric(name):
+    """Turn numpy's 'could not convert string to float' into advice."""
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        if "could not convert" not in text and "numeric" not in text:
+            raise
+        raise ValueError(
+            f"{name} needs numeric input, but X has non-numeric values "
+            f"({text}). Encode categorical or text columns first, e.g. with "
+            "sklearn.compose.ColumnTransformer and OneHotEncoder (categories) "
+            "or TfidfVectorizer (text), in a Pipeline before the estimator."
+        ) from exc
+
+
+def validate_data(estimator, X, y="no_validation", **kwargs):
+    """sklearn's ``validate_data`` with advice for non-numeric X."""
+    with explain_non_numeric(type(estimator).__name__):
+        return _sk_validate_data(estimator, X, y, **kwargs)
+
+
+def validate_X(estimator, X, *, reset):
+    """Validate X as a finite 2-D float array (sklearn's wording on errors)."""
+    dtype = (np.float64, np.float32)  # cast to the network's dtype when fed
+    return validate_data(estimator, X, reset=reset, dtype=dtype, accept_sparse="csr")
+
+
+def validate_X_y(estimator, X, y, *, reset, multi_output):
+    """Validate X and y together; y keeps its own dtype (labels may be str)."""
+    dtype = (np.float64, np.float32)  # cast to the network's dtype when fed
+    return validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        dtype=dtype,
+        multi_output=multi_output,
+        y_numeric=False,
+        accept_sparse="csr",
+    )
+
+
+def check_sample_weight(sample_weight, X):
+    """Validate sample weights: right length, finite, non-negative, not all 0."""
+    sw = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    if sample_weight is not None and not np.any(sw > 0):
+        raise ValueError(
+            "sample_weight is zero for every sample; at least one sample needs "
+            "a positive weight to train on."
+        )
+    return sw

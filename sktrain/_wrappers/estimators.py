@@ -1,0 +1,185 @@
+"""KerasClassifier and KerasRegressor: bring your own Keras model."""
+
+from sklearn.utils._param_validation import StrOptions
+
+from .._io.registry import estimator
+from .._mixins import ClassifierHooks, RegressorHooks
+from .._utils.docstrings import (
+    WRAPPER_ATTRIBUTES,
+    WRAPPER_MODEL,
+    WRAPPER_PARAMETERS,
+)
+from .base import BaseKerasWrapper
+
+_SKIP = {"self", "__class__", "kwargs"}
+
+
+@estimator
+class KerasClassifier(ClassifierHooks, BaseKerasWrapper):
+    _parameter_constraints: dict = {
+        **BaseKerasWrapper._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _STORED = ("n_classes_",)
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        loss=None,
+        optimizer="rmsprop",
+        metrics=None,
+        batch_size=None,
+        epochs=1,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        class_weight=None,
+        random_state=None,
+        warm_start=False,
+        device="auto",
+        run_eagerly=False,
+        jit_compile=False,
+        on_nan="raise",
+        dtype=None,
+        **kwargs,
+    ):
+        params = {k: v for k, v in locals().items() if k not in _SKIP}
+        super().__init__(**params, **kwargs)
+
+    def _before_build(self, X, y):
+        super()._before_build(X, y)
+        self.n_classes_ = len(self.classes_)
+
+
+@estimator
+class KerasRegressor(RegressorHooks, BaseKerasWrapper):
+    def __init__(
+        self,
+        model=None,
+        *,
+        loss=None,
+        optimizer="rmsprop",
+        metrics=None,
+        batch_size=None,
+        epochs=1,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        device="auto",
+        run_eagerly=False,
+        jit_compile=False,
+        on_nan="raise",
+        dtype=None,
+        **kwargs,
+    ):
+        params = {k: v for k, v in locals().items() if k not in _SKIP}
+        super().__init__(**params, **kwargs)
+
+
+KerasClassifier.__doc__ = f"""Wrap any Keras model as a scikit-learn classifier.
+
+Binary, multiclass and multilabel targets with labels of any type; the
+model's last layer has one sigmoid unit (binary), one unit per class
+(softmax, or logits with a ``from_logits=True`` loss) or one sigmoid unit
+per label. ``predict`` returns the original labels, ``predict_proba`` one
+column per class in ``classes_`` order. Inputs may be 2-D (numpy, pandas,
+scipy sparse), N-D (images, sequences) or a dict/list of arrays for a
+multi-input model.
+
+Parameters
+----------
+{WRAPPER_MODEL}
+loss : str, class, keras.losses.Loss, callable or None, default=None
+    None picks binary cross-entropy for one sigmoid unit or multilabel
+    targets and categorical cross-entropy otherwise; a sparse categorical
+    loss trains on integer class codes. ``loss__name=value`` configures it.
+    Ignored when the build function compiles the model itself.
+
+{WRAPPER_PARAMETERS}
+class_weight : dict, 'balanced' or None, default=None
+    Weights of the classes, multiplied into ``sample_weight``.
+
+Attributes
+----------
+classes_ : ndarray of shape (n_classes,)
+    Class labels (label indices for multilabel targets).
+
+n_classes_ : int
+    Number of classes (labels for multilabel targets).
+
+{WRAPPER_ATTRIBUTES}
+See Also
+--------
+KerasRegressor : The regressor counterpart.
+KerasTransformer : A Keras model as a transformer.
+MLPClassifier : The ready-made network, with sklearn's MLP parameters.
+
+Examples
+--------
+>>> import keras
+>>> from sklearn.datasets import make_classification
+>>> from sktrain import KerasClassifier
+>>> X, y = make_classification(n_samples=200, n_features=8, random_state=0)
+>>> def build(n_features_in, n_outputs, output_activation, units=16):
+...     return keras.Sequential([
+...         keras.Input((n_features_in,)),
+...         keras.layers.Dense(units, activation="relu"),
+...         keras.layers.Dense(n_outputs, activation=output_activation),
+...     ])
+>>> clf = KerasClassifier(build, units=32, optimizer="adam",
+...                       optimizer__learning_rate=0.01, epochs=20,
+...                       random_state=0).fit(X, y)
+>>> clf.predict_proba(X[:2]).shape
+(2, 2)
+>>> clf.score(X, y) > 0.8
+True
+"""
+
+KerasRegressor.__doc__ = f"""Wrap any Keras model as a scikit-learn regressor.
+
+Single- and multi-output targets (the model's last layer has one unit per
+target column). Inputs may be 2-D (numpy, pandas, scipy sparse), N-D
+(images, sequences) or a dict/list of arrays for a multi-input model.
+
+Parameters
+----------
+{WRAPPER_MODEL}
+loss : str, class, keras.losses.Loss, callable or None, default=None
+    None is the mean squared error; ``loss__name=value`` configures it.
+    Ignored when the build function compiles the model itself.
+
+{WRAPPER_PARAMETERS}
+Attributes
+----------
+{WRAPPER_ATTRIBUTES}
+See Also
+--------
+KerasClassifier : The classifier counterpart.
+MLPRegressor : The ready-made network, with sklearn's MLP parameters.
+
+Examples
+--------
+>>> import keras
+>>> from sklearn.datasets import make_regression
+>>> from sktrain import KerasRegressor
+>>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+>>> def build(meta, compile_kwargs, hidden=16):  # a SciKeras-style function
+...     model = keras.Sequential([
+...         keras.Input((meta["n_features_in_"],)),
+...         keras.layers.Dense(hidden, activation="relu"),
+...         keras.layers.Dense(1),
+...     ])
+...     model.compile(**compile_kwargs)
+...     return model
+>>> reg = KerasRegressor(build, model__hidden=32, optimizer="adam",
+...                      epochs=5, random_state=0).fit(X, y / 100)
+>>> reg.predict(X[:3]).shape
+(3,)
+>>> len(reg.history_["loss"])
+5
+"""

@@ -1,0 +1,66 @@
+"""Keyword arguments of ``keras.Model.fit`` for the Keras* wrappers.
+
+sktrain owns the data, batching, epochs, shuffling, weights and callbacks;
+``fit__`` routes anything else ``keras.Model.fit`` takes (``validation_freq``,
+``verbose``, ...). The seeded validation split is handed to Keras as a
+finite pass over its own pipeline, so ``val_loss`` and ``val_<metric>`` land
+in ``history_`` and callbacks such as ``EarlyStopping(monitor='val_loss')``
+work.
+"""
+
+from .._engine.backend import keras
+from .._utils.routing import check_names, signature_names
+
+_OWNED = {
+    "x": "X",
+    "y": "y",
+    "sample_weight": "sample_weight (fit's argument)",
+    "class_weight": "class_weight",
+    "callbacks": "callbacks",
+    "shuffle": "shuffle",
+    "validation_split": "validation_split",
+    "validation_data": "validation_split",
+    "steps_per_epoch": "batch_size",
+    "initial_epoch": "warm_start / partial_fit",
+}
+_SKTRAIN_ONLY = {"epochs", "batch_size", "validation_batch_size"}
+
+
+def keras_fit_kwargs(est, data):
+    """The ``keras.Model.fit`` keywords for one fit of ``est``."""
+    fit = est._fit_routed()
+    for name in fit:
+        if name in _OWNED:
+            raise ValueError(
+                f"fit__{name} is managed by sktrain; set the estimator's "
+                f"{_OWNED[name]} instead."
+            )
+    names, _ = signature_names(keras().Model.fit)
+    extra = {k: v for k, v in fit.items() if k not in _SKTRAIN_ONLY}
+    check_names(extra, set(names) - set(_OWNED), where="keras.Model.fit", prefix="fit")
+    kwargs = {
+        "verbose": est.verbose,
+        **extra,
+        "initial_epoch": len(est.history_.get("loss", [])),
+    }
+    if data.validation is not None:
+        batch_size = fit.get(
+            "validation_batch_size", est._train_settings(False).batch_size
+        )
+        kwargs.update(_validation(data.validation, batch_size))
+    return kwargs
+
+
+def _validation(validation, batch_size):
+    from .._engine.pipeline import batch_size_for, train_dataset
+
+    ds, steps = train_dataset(
+        validation.X,
+        validation.Y,
+        validation.sample_weight,
+        batch_size=batch_size_for(batch_size, validation.n_samples, warn=False),
+        shuffle=False,
+        seed=0,
+        normalize_weights=True,
+    )
+    return {"validation_data": ds, "validation_steps": steps}

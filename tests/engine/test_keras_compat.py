@@ -1,0 +1,69 @@
+"""Each Keras/TensorFlow internal sktrain relies on (``_engine/keras_compat.py``)
+still exists and still does what sktrain assumes; these fail first when a
+Keras or TensorFlow release changes one."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from sktrain._engine import keras_compat
+
+
+def _model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def test_optimizer_all_reduce_hook_exists_and_is_skipped_for_one_replica():
+    optimizer = keras.optimizers.Adam()
+    original = optimizer._all_reduce_sum_gradients  # the internal itself
+    keras_compat.skip_single_replica_all_reduce(optimizer)
+    patched = optimizer._all_reduce_sum_gradients
+    assert patched is not original
+    keras_compat.skip_single_replica_all_reduce(optimizer)  # idempotent
+    assert optimizer._all_reduce_sum_gradients is patched
+    grads = [(tf.constant([1.0]), tf.Variable([0.0]))]
+    assert patched(grads) == grads
+    assert keras.optimizers.Adam()._all_reduce_sum_gradients is not patched
+
+
+def test_training_with_the_patched_optimizer_still_learns():
+    model = _model()
+    keras_compat.quiet_model_optimizer(model)
+    X = np.random.RandomState(0).normal(size=(64, 3)).astype("float32")
+    y = X[:, :2] * 2
+    first = model.evaluate(X, y, verbose=0)
+    model.fit(X, y, epochs=20, verbose=0)
+    assert model.evaluate(X, y, verbose=0) < first
+
+
+def test_retracing_warning_flag_is_tf_functions_own():
+    fn = tf.function(lambda x: x + 1)
+    assert hasattr(fn, "_omit_frequent_tracing_warning")  # the internal exists
+    assert keras_compat.omit_retracing_warning(fn) is fn
+    assert fn._omit_frequent_tracing_warning is True
+
+
+def test_install_train_function_sets_what_model_fit_reads():
+    model = _model()
+    calls = []
+
+    def make(m, steps):
+        calls.append(steps)
+        return None  # let Keras make its own
+
+    keras_compat.install_train_function(model, 4, make)
+    assert model.steps_per_execution == 4 and calls == [4]
+    assert model.train_function is None  # Keras makes its own on fit
+    model.make_train_function()
+    keras_compat.install_train_function(model, 4, make)  # unchanged: no re-trace
+    assert model.train_function is not None and calls == [4]
+    X = np.zeros((8, 3), "float32")
+    model.fit(X, np.zeros((8, 2), "float32"), batch_size=2, verbose=0)
+
+
+def test_loss_function_kwargs_hold_what_get_config_drops():
+    loss = keras.losses.Huber(delta=2.5)
+    assert keras_compat.loss_function_kwargs(loss).get("delta", 2.5) == 2.5
+    assert keras_compat.loss_function_kwargs(object()) == {}
