@@ -131,3 +131,11 @@ def test_import_sktrain_does_not_import_tensorflow():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_utils_is_the_bottom_layer():
+    graph = _graph()
+    for module, targets in graph.items():
+        if module.startswith("sktrain._utils"):
+            outside = [t for t in targets if not t.startswith("sktrain._utils")]
+            assert not outside, f"{module} imports {outside}"

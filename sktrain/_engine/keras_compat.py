@@ -6,6 +6,10 @@ Each function touches only the object it is given (a model, an optimizer, a
 change the internal it relies on.
 """
 
+import functools
+
+import numpy as np
+
 from .backend import tf
 
 
@@ -74,3 +78,74 @@ def loss_function_kwargs(loss):
     """
     extra = getattr(loss, "_fn_kwargs", None)
     return dict(extra) if isinstance(extra, dict) else {}
+
+
+def computes_in_float64(model):
+    """True when any weight of ``model`` is float64."""
+    return any(np.dtype(w.dtype) == np.float64 for w in model.weights)
+
+
+@functools.lru_cache(maxsize=8)
+def _remapper_off(executor_type, serialized):
+    """The thread's function-call options with grappler's remapper off."""
+    from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
+    from tensorflow.python.eager import context
+
+    config = config_pb2.ConfigProto.FromString(serialized)
+    off = rewriter_config_pb2.RewriterConfig.OFF
+    config.graph_options.rewrite_options.remapping = off
+    return context.FunctionCallOptions(executor_type=executor_type, config_proto=config)
+
+
+def without_remapper(fn):
+    """``fn`` (calling ``tf.function``s eagerly) with grappler's remapper off
+    for the graphs it runs, and only those.
+
+    On CPU with oneDNN, the remapper logs "Not handling type DT_DOUBLE" from
+    TensorFlow's C++ layer for every float64 MatMul + BiasAdd it looks at
+    (``tensorflow/core/util/util.cc``), once per graph instantiation; it
+    never fuses float64 ops, so float64 graphs lose nothing without it.
+    Each eager call of a ``tf.function`` carries the calling thread's
+    ``FunctionCallOptions`` (a per-call ConfigProto that grappler optimises
+    the function with): they are swapped for a copy with the remapper off
+    for the duration of the call and restored afterwards. No process-wide
+    setting changes. Internals used: ``tensorflow.python.eager.context``'s
+    ``context().function_call_options`` and ``FunctionCallOptions``; if they
+    are missing, ``fn`` runs as it is.
+    """
+    if getattr(fn, "_sktrain_without_remapper", False):
+        return fn
+    try:
+        from tensorflow.python.eager import context
+    except ImportError:  # pragma: no cover - a TensorFlow without the internal
+        return fn
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        ctx = context.context()
+        old = ctx.function_call_options
+        serialized = getattr(old, "config_proto_serialized", None)
+        if serialized is None:
+            return fn(*args, **kwargs)
+        ctx.function_call_options = _remapper_off(old.executor_type, serialized)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            ctx.function_call_options = old
+
+    call._sktrain_without_remapper = True
+    return call
+
+
+def quiet_for_dtype(model, fn):
+    """``without_remapper(fn)`` for a float64 model, else ``fn`` unchanged."""
+    if fn is None or not computes_in_float64(model):
+        return fn
+    return without_remapper(fn)
+
+
+def quiet_test_function(model):
+    """Make Keras' own ``test_function`` (validation in ``fit``) quiet."""
+    if computes_in_float64(model) and not model.run_eagerly:
+        model.make_test_function()
+        model.test_function = without_remapper(model.test_function)

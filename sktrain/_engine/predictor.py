@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from .backend import tf
 from .inputs import leaves, map_inputs2, n_samples, take_rows
-from .keras_compat import omit_retracing_warning
+from .keras_compat import omit_retracing_warning, quiet_for_dtype
 
 PREDICT_CHUNK = 32768  # rows per call: large enough to amortise it, small
 # enough that the activations stay in cache (500k rows: ~1.1x faster than 65536)
@@ -30,9 +30,8 @@ class Predictor:
         tf_ = tf()
         self._dtypes = dtype
         spec = map_inputs2(self._spec, _shape_tree(sample_shape), dtype)
-        self._fn = omit_retracing_warning(
-            tf_.function(lambda x: model(x, training=False), input_signature=[spec])
-        )
+        fn = tf_.function(lambda x: model(x, training=False), input_signature=[spec])
+        self._fn = quiet_for_dtype(model, omit_retracing_warning(fn))
 
     @staticmethod
     def _spec(shape, dtype):

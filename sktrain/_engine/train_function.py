@@ -11,26 +11,32 @@ the largest part of a fit).
 
 ``keras.Model.fit`` still owns the epoch loop and the callbacks: it calls
 ``model.train_function(iterator)`` once per execution, as it does with its own.
+With per-batch callbacks an execution is one step: the same function, one
+step per call.
 """
 
 from .backend import tf
+from .keras_compat import omit_retracing_warning, quiet_for_dtype
 
 
 def counted_train_function(model, steps):
     """A ``train_function`` running ``steps`` train steps per call, or None
-    (let Keras make its own) when Keras' settings need its own function:
-    one step per call, eager execution or a distribution strategy."""
+    (let Keras make its own) under eager execution or a distribution
+    strategy. A float64 model's function runs without grappler's remapper
+    (``keras_compat.without_remapper``: TensorFlow's C++ layer stays quiet)."""
     tf_ = tf()
     if _distributed(model):  # Keras builds the optimizer in the strategy's scope
         return None
     _build_optimizer(model)
-    if steps <= 1 or model.run_eagerly:
+    if model.run_eagerly:
         return None
     jit = model.jit_compile is True
     step = tf_.function(model.train_step, reduce_retracing=True, jit_compile=jit)
 
     @tf_.function(reduce_retracing=True)
     def run(iterator):
+        if steps <= 1:
+            return step(iterator.get_next())
         outputs, todo = _initial_logs(step, iterator), steps
         if outputs is None:  # logs that are not all tensors
             outputs, todo = step(iterator.get_next()), steps - 1
@@ -38,7 +44,8 @@ def counted_train_function(model, steps):
             outputs = step(iterator.get_next())
         return outputs
 
-    return run
+    # every fit traces its own function once, by design: not "retracing"
+    return quiet_for_dtype(model, omit_retracing_warning(run))
 
 
 def _distributed(model):

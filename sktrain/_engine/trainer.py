@@ -196,7 +196,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
 
     def _fit_loop(self, data, settings, state, listeners):
         from .callbacks import copy_callbacks, epoch_monitor, wants_batch_hooks
-        from .keras_compat import install_train_function
+        from .keras_compat import install_train_function, quiet_test_function
         from .pipeline import batch_size_for, train_dataset
         from .seeds import draw_seed
         from .train_function import counted_train_function
@@ -217,6 +217,8 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             self.model_, 1 if per_batch else steps, counted_train_function
         )
         fit_kwargs = self._keras_fit_kwargs(data)
+        if fit_kwargs.get("validation_data") is not None:
+            quiet_test_function(self.model_)
         start = fit_kwargs.pop("initial_epoch", 0)
         try:
             self.model_.fit(

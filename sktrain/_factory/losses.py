@@ -16,8 +16,8 @@ sigmoid unit) is refused with advice.
 import inspect
 
 from .._engine.backend import keras
-from .._utils.routing import instantiate, object_config
 from .._utils.validation import unknown_name_error
+from .instantiate import instantiate, object_config
 
 SKLEARN_LOSSES = ("log_loss", "squared_error", "poisson")
 _ALIASES = {

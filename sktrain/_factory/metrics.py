@@ -1,7 +1,7 @@
 """``metrics`` -> fresh Keras metric objects (names, classes or instances)."""
 
 from .._engine.backend import keras
-from .._utils.routing import instantiate_many
+from .instantiate import instantiate_many
 
 
 def make_metrics(metrics, params=None):

@@ -18,8 +18,8 @@ trains with first-order optimizers.
 import inspect
 
 from .._engine.backend import keras
-from .._utils.routing import instantiate
 from .._utils.validation import unknown_name_error
+from .instantiate import instantiate
 
 
 def keras_optimizer_names():

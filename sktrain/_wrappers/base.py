@@ -21,7 +21,8 @@ from .._engine import inputs as inp
 from .._engine.backend import is_keras_model
 from .._engine.fitdata import TrainSettings
 from .._engine.trainer import BaseTrainer
-from .._utils.routing import PREFIXES, instantiate_many, is_routed, routed
+from .._factory.instantiate import instantiate_many
+from .._utils.routing import PREFIXES, is_routed, routed
 from .._utils.validation import did_you_mean, explain_non_numeric, validate_data
 
 # keras.wrappers' names for build-function and fit keyword dictionaries

@@ -67,3 +67,43 @@ def test_loss_function_kwargs_hold_what_get_config_drops():
     loss = keras.losses.Huber(delta=2.5)
     assert keras_compat.loss_function_kwargs(loss).get("delta", 2.5) == 2.5
     assert keras_compat.loss_function_kwargs(object()) == {}
+
+
+def test_function_call_options_are_per_call_and_restored():
+    from tensorflow.python.eager import context
+
+    seen = []
+    model = keras.Sequential(
+        [keras.Input((3,), dtype="float64"), keras.layers.Dense(2, dtype="float64")]
+    )
+
+    @tf.function
+    def fn(x):
+        return model(x)
+
+    def probe(x):
+        options = context.context().function_call_options
+        seen.append(
+            tf.compat.v1.ConfigProto.FromString(
+                options.config_proto_serialized
+            ).graph_options.rewrite_options.remapping
+        )
+        return fn(x)
+
+    before = context.context().function_call_options
+    quiet = keras_compat.without_remapper(probe)
+    assert keras_compat.without_remapper(quiet) is quiet  # wrapped once
+    out = quiet(np.ones((2, 3)))
+    assert out.shape == (2, 2)
+    assert seen == [2]  # RewriterConfig.OFF inside the call
+    assert context.context().function_call_options is before  # restored
+
+
+def test_quiet_for_dtype_wraps_float64_models_only():
+    f64 = keras.Sequential(
+        [keras.Input((3,), dtype="float64"), keras.layers.Dense(2, dtype="float64")]
+    )
+    f32 = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    fn = tf.function(lambda x: x)
+    assert keras_compat.quiet_for_dtype(f32, fn) is fn
+    assert keras_compat.quiet_for_dtype(f64, fn)._sktrain_without_remapper
