@@ -9,9 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 SCRIPT = textwrap.dedent("""
     import warnings
