@@ -15,6 +15,7 @@ and ``clipnorm`` applies to any of them. ``'lbfgs'`` is a clear error: Keras
 trains with first-order optimizers.
 """
 
+import functools
 import inspect
 
 from .._engine.backend import keras
@@ -24,28 +25,34 @@ from .instantiate import instantiate
 
 def keras_optimizer_names():
     """Lower-case names Keras accepts in ``keras.optimizers.get``."""
+    return sorted(_optimizer_classes())
+
+
+@functools.cache
+def _optimizer_classes():
+    """Lower-case name -> Keras optimizer class (scanned once per process)."""
     k = keras()
-    return [
-        n.lower()
+    return {
+        n.lower(): getattr(k.optimizers, n)
         for n in dir(k.optimizers)
         if isinstance(getattr(k.optimizers, n), type)
         and issubclass(getattr(k.optimizers, n), k.optimizers.Optimizer)
         and n not in ("Optimizer", "LossScaleOptimizer")
-    ]
+    }
 
 
 def optimizer_class(name, *, param="optimizer"):
     """The Keras optimizer class of a name ('adam', 'AdamW', 'sgd')."""
-    k = keras()
     if name.lower() == "lbfgs":
         raise ValueError(
             f"{param}='lbfgs' is not supported: sktrain trains with Keras' "
             "first-order optimizers. Use 'adam' (the default), 'sgd' or any "
             "Keras optimizer name such as 'adamw' or 'rmsprop'."
         )
-    if name.lower() not in keras_optimizer_names():
-        raise unknown_name_error(param, name, keras_optimizer_names())
-    return type(k.optimizers.get(name.lower()))
+    classes = _optimizer_classes()
+    if name.lower() not in classes:
+        raise unknown_name_error(param, name, list(classes))
+    return classes[name.lower()]
 
 
 def make_optimizer(spec, params=None, *, param="optimizer"):
