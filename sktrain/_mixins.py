@@ -8,8 +8,20 @@ encoder the lifecycle uses (``_targets.py``).
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils.metaestimators import available_if
 
 from ._targets import ClassificationTarget, RegressionTarget, as_1d_if_column
+
+
+def _stochastic_solver(est):
+    """``partial_fit`` exists unless ``solver='lbfgs'``, as in sklearn."""
+    solver = getattr(est, "solver", None)
+    if isinstance(solver, str) and solver.lower() == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. "
+            f"{solver} is not stochastic."
+        )
+    return True
 
 
 class ClassifierHooks(ClassifierMixin):
@@ -17,6 +29,7 @@ class ClassifierHooks(ClassifierMixin):
 
     _STORED = ("classes_",)
 
+    @available_if(_stochastic_solver)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on (X, y); ``classes`` is needed on the first call.
 
@@ -107,6 +120,7 @@ class ClassifierHooks(ClassifierMixin):
 class RegressorHooks(RegressorMixin):
     """sklearn's RegressorMixin plus the regressor side of the lifecycle."""
 
+    @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on (X, y).
 

@@ -11,8 +11,9 @@ override its config). The MLP maps sklearn's solver settings onto it
 - any other name: ``learning_rate=learning_rate_init``;
 - an instance: its own settings win;
 
-and ``clipnorm`` applies to any of them. ``'lbfgs'`` is a clear error: Keras
-trains with first-order optimizers.
+and ``clipnorm`` applies to any of them. ``'lbfgs'`` is not a Keras
+optimizer: the MLP runs it through scipy (``_mlp/lbfgs.py``); elsewhere it is
+a clear error.
 """
 
 import functools
@@ -45,8 +46,8 @@ def optimizer_class(name, *, param="optimizer"):
     """The Keras optimizer class of a name ('adam', 'AdamW', 'sgd')."""
     if name.lower() == "lbfgs":
         raise ValueError(
-            f"{param}='lbfgs' is not supported: sktrain trains with Keras' "
-            "first-order optimizers. Use 'adam' (the default), 'sgd' or any "
+            f"{param}='lbfgs' is not a Keras optimizer (MLPClassifier and "
+            "MLPRegressor take solver='lbfgs'). Use 'adam', 'sgd' or any "
             "Keras optimizer name such as 'adamw' or 'rmsprop'."
         )
     classes = _optimizer_classes()

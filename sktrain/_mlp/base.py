@@ -165,10 +165,14 @@ class BaseMLP(BaseTrainer):
         from .._factory.optimizers import make_optimizer, mlp_optimizer_params
 
         loss = self._make_loss()
-        self.model_.compile(
-            optimizer=make_optimizer(
+        if self._lbfgs():  # scipy minimises; Keras only needs an optimizer
+            optimizer = make_optimizer("sgd")
+        else:
+            optimizer = make_optimizer(
                 self.solver, mlp_optimizer_params(self), param="solver"
-            ),
+            )
+        self.model_.compile(
+            optimizer=optimizer,
             loss=loss,
             metrics=make_metrics(self.metrics),
             jit_compile=False,
@@ -192,15 +196,30 @@ class BaseMLP(BaseTrainer):
                 "set early_stopping=False."
             )
 
+    def _lbfgs(self):
+        return isinstance(self.solver, str) and self.solver.lower() == "lbfgs"
+
     def _train_settings(self, incremental):
+        stopping = self.early_stopping and not self._lbfgs()  # as in sklearn
         return TrainSettings(
             epochs=1 if incremental else self.max_iter,
             batch_size=self.batch_size,
-            validation_fraction=self.validation_fraction if self.early_stopping else 0,
+            validation_fraction=self.validation_fraction if stopping else 0,
         )
+
+    def _fit_loop(self, data, settings, state, listeners):
+        if not self._lbfgs():
+            return super()._fit_loop(data, settings, state, listeners)
+        from .lbfgs import check_lbfgs_settings, fit_lbfgs
+
+        check_lbfgs_settings(self)
+        fit_lbfgs(self, data, state)
 
     def _epoch_listeners(self, data):
         from .stopping import SklearnStopping, stopping_rules
+
+        if self._lbfgs():
+            return []
 
         rules = stopping_rules(self, data.train.n_samples)
         scorer = self._val_scorer(data.validation) if data.validation else None
@@ -226,6 +245,13 @@ class BaseMLP(BaseTrainer):
 
     # -- sklearn's fitted attributes ----------------------------------------
     def _record(self, state, listeners, data, incremental):
+        if not listeners:  # lbfgs: scipy's iterations, its own warning
+            curve = state.history.get("loss", [])
+            self.t_ += state.n_iter * data.train.n_samples
+            self.loss_curve_ = self.loss_curve_ + curve
+            self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
+            self.best_loss_ = min(self.loss_curve_, default=np.inf)
+            return
         (stopping,) = listeners
         self.t_ += state.n_iter * data.train.n_samples
         self.loss_curve_ = self.loss_curve_ + stopping.loss_curve

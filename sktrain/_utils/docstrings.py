@@ -23,7 +23,10 @@ MLP_PARAMETERS = dedent("""\
         ``beta_1``, ``beta_2``, ``epsilon``, ``momentum``,
         ``nesterovs_momentum``), any Keras optimizer name ('adamw', 'rmsprop',
         'nadam', 'adagrad', ...) with ``learning_rate=learning_rate_init``, or
-        an optimizer instance (copied for each fit). 'lbfgs' is not available.
+        an optimizer instance (copied for each fit). 'lbfgs' is sklearn's
+        full-batch L-BFGS-B (``scipy.optimize.minimize`` over the network's
+        weights; recommended for small data; no dropout or callbacks, no
+        ``partial_fit``, ``early_stopping`` ignored).
 
     alpha : float, default=0.0001
         L2 penalty as in sklearn: ``0.5 * alpha * ||W||^2 / sum(w)`` is added
@@ -86,7 +89,7 @@ MLP_PARAMETERS = dedent("""\
         Epochs without ``tol`` improvement before stopping.
 
     max_fun : int, default=15000
-        Accepted for compatibility; only used by sklearn's 'lbfgs' solver.
+        Maximum number of loss evaluations with ``solver='lbfgs'``.
 
     dropout : float, default=0.0
         Dropout rate after every hidden layer (a ``keras.layers.Dropout``).

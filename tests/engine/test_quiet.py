@@ -25,6 +25,7 @@ SCRIPT = textwrap.dedent("""
     MLPClassifier(max_iter=3, early_stopping=True).fit(X, y).predict(X[:1])
     MLPClassifier(max_iter=3, batch_size=600).fit(X, y).predict(X)  # 1 step
     MLPRegressor(max_iter=3).fit(X, X[:, 0]).predict(X)
+    MLPClassifier(solver="lbfgs", max_iter=5).fit(X, y).predict(X)
     KerasClassifier(epochs=2, validation_split=0.2).fit(X, y).predict(X)
     KerasRegressor(epochs=2).fit(X, X[:, 0]).predict(X)
     grid = {"hidden_layer_sizes": [(8,), (16,)], "alpha": [1e-4, 1e-2]}

@@ -545,13 +545,6 @@ def test_optimizer_instance_is_copied(binary_data):
     assert int(np.asarray(opt.iterations)) > 0
 
 
-def test_lbfgs_raises_with_hint(binary_data):
-    X, y = binary_data
-    clf = MLPClassifier(solver="lbfgs", max_iter=5)
-    with pytest.raises(ValueError, match="adam"):
-        clf.fit(X, y)
-
-
 @pytest.mark.parametrize(
     "params",
     [

@@ -1,0 +1,121 @@
+"""``solver='lbfgs'``: sklearn's full-batch L-BFGS-B on the Keras network.
+
+As sklearn does, ``scipy.optimize.minimize(method='L-BFGS-B', jac=True)``
+minimises the full-batch loss over the flattened trainable weights, with
+``max_iter`` iterations, ``max_fun`` function calls and ``gtol=tol``. The loss
+and its gradient come from one traced TensorFlow function per fit: the
+weights are assigned from the flat vector, the network runs on all of X in
+training mode and ``Network.compute_loss`` gives sklearn's loss (weighted by
+``sample_weight`` / ``class_weight``, plus ``alpha``'s L2 term and any
+``l1`` / ``l2`` penalty). Dropout would make that loss random, so it is
+refused; Keras callbacks have no epochs to run at, so they are refused too.
+"""
+
+import numpy as np
+from sklearn.utils.optimize import _check_optimize_result
+
+
+def check_lbfgs_settings(est):
+    """Refuse settings that have no meaning for a full-batch solver."""
+    if float(est.dropout) > 0:
+        raise ValueError(
+            "solver='lbfgs' minimises the full-batch loss deterministically, "
+            "and dropout makes that loss random. Set dropout=0.0, or use a "
+            "stochastic solver ('adam', 'sgd') with dropout."
+        )
+    if est.callbacks:
+        raise ValueError(
+            "solver='lbfgs' does not run Keras epochs, so callbacks cannot be "
+            "called. Remove callbacks, or use a stochastic solver."
+        )
+
+
+def fit_lbfgs(est, data, state):
+    """Train ``est.model_`` on ``data.train`` with L-BFGS-B; fill ``state``."""
+    from scipy.optimize import minimize
+
+    model = est.model_
+    fun = _loss_and_gradient(model, data.train)
+    x0 = np.concatenate([np.ravel(v.numpy()) for v in model.trainable_variables])
+    curve = []
+
+    def record(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+
+    try:
+        result = minimize(
+            fun,
+            x0.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=record,
+            options={
+                "maxfun": int(est.max_fun),
+                "maxiter": int(est.max_iter),
+                "gtol": float(est.tol),
+            },
+        )
+    except KeyboardInterrupt:
+        state.interrupted = True  # the weights of the last evaluation stay
+        state.n_iter = len(curve)
+        state.history["loss"] = curve
+        return None
+    fun.assign(result.x)
+    state.n_iter = _check_optimize_result("lbfgs", result, int(est.max_iter))
+    if not np.isfinite(result.fun):
+        fun.assign(x0)
+        state.nonfinite_epoch = state.n_iter
+        state.n_iter = 0
+        curve = []
+    state.history["loss"] = curve or [float(result.fun)]
+    return result
+
+
+class _LossAndGradient:
+    """``f(flat) -> (loss, gradient)`` in float64, for scipy; ``assign(flat)``
+    sets the model's weights."""
+
+    def __init__(self, model, traced, variables):
+        self.model, self.traced, self.variables = model, traced, variables
+        self.dtype = np.dtype(variables[0].dtype)
+
+    def __call__(self, flat):
+        loss, grad = self.traced(flat.astype(self.dtype))
+        return float(loss), np.asarray(grad, dtype=np.float64)
+
+    def assign(self, flat):
+        start = 0
+        for v in self.variables:
+            size = int(np.prod(v.shape))
+            v.assign(np.reshape(flat[start : start + size], v.shape).astype(v.dtype))
+            start += size
+
+
+def _loss_and_gradient(model, train):
+    from .._engine.backend import tf
+    from .._engine.keras_compat import quiet_for_dtype
+
+    tf_ = tf()
+    variables = list(model.trainable_variables)
+    shapes = [tuple(v.shape) for v in variables]
+    sizes = [int(np.prod(s)) for s in shapes]
+    x = tf_.constant(train.X.toarray() if hasattr(train.X, "toarray") else train.X)
+    y = tf_.constant(train.Y)
+    unit = np.all(train.sample_weight == 1)
+    w = None if unit else tf_.constant(train.sample_weight, dtype=x.dtype)
+
+    @tf_.function(reduce_retracing=True)
+    def traced(flat):
+        for v, part, shape in zip(variables, tf_.split(flat, sizes), shapes):
+            v.assign(tf_.reshape(part, shape))
+        with tf_.GradientTape() as tape:
+            y_pred = model(x, training=True)
+            loss = model.compute_loss(x, y, y_pred, w, training=True)
+        grads = tape.gradient(loss, variables)
+        flat_grads = [
+            tf_.zeros([n], flat.dtype) if g is None else tf_.reshape(g, [-1])
+            for g, n in zip(grads, sizes)
+        ]
+        return loss, tf_.cast(tf_.concat(flat_grads, 0), flat.dtype)
+
+    return _LossAndGradient(model, quiet_for_dtype(model, traced), variables)
