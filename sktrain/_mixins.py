@@ -13,15 +13,9 @@ from sklearn.utils.metaestimators import available_if
 from ._targets import ClassificationTarget, RegressionTarget, as_1d_if_column
 
 
-def _stochastic_solver(est):
-    """``partial_fit`` exists unless ``solver='lbfgs'``, as in sklearn."""
-    solver = getattr(est, "solver", None)
-    if isinstance(solver, str) and solver.lower() == "lbfgs":
-        raise AttributeError(
-            "partial_fit is only available for stochastic optimizers. "
-            f"{solver} is not stochastic."
-        )
-    return True
+def _partial_fit_available(est):
+    """``partial_fit`` exists when the estimator says so (not with lbfgs)."""
+    return est._partial_fit_available()
 
 
 class ClassifierHooks(ClassifierMixin):
@@ -29,7 +23,7 @@ class ClassifierHooks(ClassifierMixin):
 
     _STORED = ("classes_",)
 
-    @available_if(_stochastic_solver)
+    @available_if(_partial_fit_available)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on (X, y); ``classes`` is needed on the first call.
 
@@ -120,7 +114,7 @@ class ClassifierHooks(ClassifierMixin):
 class RegressorHooks(RegressorMixin):
     """sklearn's RegressorMixin plus the regressor side of the lifecycle."""
 
-    @available_if(_stochastic_solver)
+    @available_if(_partial_fit_available)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on (X, y).
 

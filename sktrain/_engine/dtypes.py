@@ -32,8 +32,7 @@ def compute_dtype(requested, X, device):
 
 def output_dtype(X):
     """The float dtype predictions are returned in: X's own, else float64."""
-    floats = [a.dtype for a in leaves(X) if getattr(a, "dtype", None) is not None]
-    floats = [d for d in floats if d.kind == "f"]
+    floats = [a.dtype for a in leaves(X) if a.dtype.kind == "f"]
     return floats[0] if floats else np.dtype(np.float64)
 
 

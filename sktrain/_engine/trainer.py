@@ -49,7 +49,8 @@ class BaseTrainer(BaseEstimator, abc.ABC):
     rules), ``_record(state, listeners, data, incremental)`` (family fitted
     attributes), ``_on_continue(incremental)``, ``_keras_fit_kwargs(data)``,
     ``_user_callbacks()``, ``_validate_fit_data`` / ``_validate_X``,
-    ``_make_predictor()``, ``_predict_chunk()``, ``_check_partial_fit()``.
+    ``_make_predictor()``, ``_predict_chunk()``, ``_check_partial_fit()``,
+    ``_partial_fit_available()``.
     The target hooks live on the target object, not on the estimator.
     """
 
@@ -120,6 +121,11 @@ class BaseTrainer(BaseEstimator, abc.ABC):
 
     def _check_partial_fit(self):
         """Hook: refuse settings partial_fit cannot honour."""
+
+    def _partial_fit_available(self):
+        """Hook: whether ``partial_fit`` exists (raise AttributeError to say
+        why not)."""
+        return True
 
     # -- lifecycle steps ----------------------------------------------------
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):

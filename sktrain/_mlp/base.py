@@ -199,6 +199,14 @@ class BaseMLP(BaseTrainer):
     def _lbfgs(self):
         return isinstance(self.solver, str) and self.solver.lower() == "lbfgs"
 
+    def _partial_fit_available(self):
+        if self._lbfgs():  # as in sklearn
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
     def _train_settings(self, incremental):
         stopping = self.early_stopping and not self._lbfgs()  # as in sklearn
         return TrainSettings(
@@ -245,7 +253,7 @@ class BaseMLP(BaseTrainer):
 
     # -- sklearn's fitted attributes ----------------------------------------
     def _record(self, state, listeners, data, incremental):
-        if not listeners:  # lbfgs: scipy's iterations, its own warning
+        if self._lbfgs():  # scipy's iterations; it warns itself
             curve = state.history.get("loss", [])
             self.t_ += state.n_iter * data.train.n_samples
             self.loss_curve_ = self.loss_curve_ + curve

@@ -59,7 +59,7 @@ def fit_lbfgs(est, data, state):
         state.interrupted = True  # the weights of the last evaluation stay
         state.n_iter = len(curve)
         state.history["loss"] = curve
-        return None
+        return
     fun.assign(result.x)
     state.n_iter = _check_optimize_result("lbfgs", result, int(est.max_iter))
     if not np.isfinite(result.fun):
@@ -68,15 +68,14 @@ def fit_lbfgs(est, data, state):
         state.n_iter = 0
         curve = []
     state.history["loss"] = curve or [float(result.fun)]
-    return result
 
 
 class _LossAndGradient:
     """``f(flat) -> (loss, gradient)`` in float64, for scipy; ``assign(flat)``
     sets the model's weights."""
 
-    def __init__(self, model, traced, variables):
-        self.model, self.traced, self.variables = model, traced, variables
+    def __init__(self, traced, variables):
+        self.traced, self.variables = traced, variables
         self.dtype = np.dtype(variables[0].dtype)
 
     def __call__(self, flat):
@@ -118,4 +117,4 @@ def _loss_and_gradient(model, train):
         ]
         return loss, tf_.cast(tf_.concat(flat_grads, 0), flat.dtype)
 
-    return _LossAndGradient(model, quiet_for_dtype(model, traced), variables)
+    return _LossAndGradient(quiet_for_dtype(model, traced), variables)

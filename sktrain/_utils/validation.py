@@ -7,6 +7,10 @@ import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 from sklearn.utils.validation import validate_data as _sk_validate_data
 
+# X is validated as float64 or float32 as given; the engine casts it to the
+# network's dtype when it is fed (one dtype rule: _engine/dtypes.py)
+_FLOATS = (np.float64, np.float32)
+
 
 def did_you_mean(name, choices):
     """Return ' Did you mean 'x'?' for the closest of ``choices``, or ''."""
@@ -47,19 +51,17 @@ def validate_data(estimator, X, y="no_validation", **kwargs):
 
 def validate_X(estimator, X, *, reset):
     """Validate X as a finite 2-D float array (sklearn's wording on errors)."""
-    dtype = (np.float64, np.float32)  # cast to the network's dtype when fed
-    return validate_data(estimator, X, reset=reset, dtype=dtype, accept_sparse="csr")
+    return validate_data(estimator, X, reset=reset, dtype=_FLOATS, accept_sparse="csr")
 
 
 def validate_X_y(estimator, X, y, *, reset, multi_output):
     """Validate X and y together; y keeps its own dtype (labels may be str)."""
-    dtype = (np.float64, np.float32)  # cast to the network's dtype when fed
     return validate_data(
         estimator,
         X,
         y,
         reset=reset,
-        dtype=dtype,
+        dtype=_FLOATS,
         multi_output=multi_output,
         y_numeric=False,
         accept_sparse="csr",
