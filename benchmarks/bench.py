@@ -26,11 +26,12 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 import bench_acceptance as acceptance  # noqa: E402
 import bench_common as common  # noqa: E402
+import bench_lbfgs  # noqa: E402
 import bench_subproc as subproc  # noqa: E402
 import bench_workloads as wl  # noqa: E402
 from bench_table import Table  # noqa: E402
 
-WORKLOADS = ("train", "predict", "grid", "cv", "memory", "startup")
+WORKLOADS = ("train", "predict", "grid", "cv", "lbfgs", "memory", "startup")
 
 # The default-path rows (bench_float64.py): the same workloads on float64
 # input, as users' data comes. Their first competitor is sktrain's own
@@ -201,6 +202,8 @@ def build_table(res, sizes):
             c.get("sktrain"),
             others,
         )
+    if "lbfgs" in res:
+        bench_lbfgs.table_rows(t, res["lbfgs"])
     if "memory" in res:
         m = res["memory"]
         n = sizes["memory_fits"]
@@ -222,38 +225,13 @@ def build_table(res, sizes):
             "keras (TF backend)": s.get("keras"),
             "scikeras.wrappers": s.get("scikeras"),
         }
-        t.compare(
-            "import time (fresh process)",
-            "time",
-            "s",
-            "import_s",
-            s.get("sktrain"),
-            others,
-        )
-        t.compare(
-            "first fit after import (fresh process)",
-            "time",
-            "s",
-            "first_fit_s",
-            s.get("sktrain"),
-            others,
-        )
-        t.compare(
-            "import + first fit (fresh process)",
-            "time",
-            "s",
-            "total_s",
-            s.get("sktrain"),
-            others,
-        )
-        t.compare(
-            "tensorflow in sys.modules after import",
-            "info",
-            "",
-            "tf_after_import",
-            s.get("sktrain"),
-            others,
-        )
+        for metric, kind, unit, key in (
+            ("import time (fresh process)", "time", "s", "import_s"),
+            ("first fit after import (fresh process)", "time", "s", "first_fit_s"),
+            ("import + first fit (fresh process)", "time", "s", "total_s"),
+            ("tensorflow in sys.modules after import", "info", "", "tf_after_import"),
+        ):
+            t.compare(metric, kind, unit, key, s.get("sktrain"), others)
     return t
 
 
@@ -282,6 +260,8 @@ def run(mode, only):
         stage("grid", "GridSearchCV", wl.grid_search, sizes)
     if "cv" in only:
         stage("cv", "cross_val_score on breast_cancer", wl.cross_validation, sizes)
+    if "lbfgs" in only:
+        stage("lbfgs", "cross_val_score, solver='lbfgs'", bench_lbfgs.lbfgs, sizes)
     if "memory" in only:
         stage("memory", f"RSS over {sizes['memory_fits']} fits", _memory, sizes)
     if "startup" in only:
@@ -344,7 +324,7 @@ def write_results(out_dir, machine, mode, sizes, elapsed, seconds, res, table):
         "",
         table.markdown(),
         "",
-        "## Acceptance points of issue 5 (this run)",
+        f"## Acceptance points of {acceptance.ISSUE} (this run)",
         "",
         acceptance.markdown(acceptance.checks(res)),
         "",
@@ -384,7 +364,7 @@ def main(argv=None):
         "\nsktrain/comp. = sktrain's figure divided by the competitor's; "
         "'Better' = which direction favours sktrain."
     )
-    print("\nAcceptance points (issue 5):")
+    print(f"\nAcceptance points ({acceptance.ISSUE}):")
     print(acceptance.text(acceptance.checks(res)))
     write_results(
         args.out, machine, mode, common.SIZES[mode], elapsed, seconds, res, table

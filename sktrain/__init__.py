@@ -4,6 +4,7 @@ Importing sktrain does not import TensorFlow; that happens on the first fit,
 predict or unpickle.
 """
 
+from ._engine.trace_cache import clear_cache
 from ._io import legacy as _legacy
 from ._io.api import load
 from ._mlp.classifier import MLPClassifier
@@ -20,6 +21,7 @@ __all__ = [
     "KerasTransformer",
     "MLPClassifier",
     "MLPRegressor",
+    "clear_cache",
     "load",
     "__version__",
 ]

@@ -59,17 +59,14 @@ def omit_retracing_warning(fn):
     return fn
 
 
-def install_train_function(model, steps, make_function):
-    """Set how many steps one ``train_function`` call runs, and the function.
-
-    ``make_function(model, steps)`` returns sktrain's function or None (let
-    Keras make its own). Internals used: ``model.steps_per_execution`` and
-    ``model.train_function``, which ``keras.Model.fit`` reads. Only replaced
-    when the number of steps changes, since that re-traces the train step.
-    """
-    if model.steps_per_execution != steps or model.train_function is None:
-        model.steps_per_execution = steps
-        model.train_function = make_function(model, steps)
+def install_train_function(model, steps, function):
+    """Make ``keras.Model.fit`` call ``function`` (None: Keras' own) for
+    every ``steps`` batches. Internals used: ``model.steps_per_execution``
+    and ``model.train_function``, which ``keras.Model.fit`` reads."""
+    if function is None and model.steps_per_execution == steps:
+        return  # keep Keras' own function, if it made one already
+    model.steps_per_execution = steps
+    model.train_function = function
 
 
 def loss_function_kwargs(loss):

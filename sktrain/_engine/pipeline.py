@@ -10,6 +10,7 @@ weights into sklearn's ``sum(w * loss) / sum(w)``.
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,23 +42,9 @@ def batch_size_for(requested, n_samples, *, warn=True):
 
 
 def _epoch_orders(n, shuffle, seed):
-    """Dataset of one index order per epoch, forever.
-
-    Shuffling is stateless (seeded by (seed, epoch)), so neither TensorFlow's
-    global seed nor any other fit can change it.
-    """
-    tf_ = tf()
-    epochs = tf_.data.Dataset.counter()
-    if not shuffle:
-        return epochs.map(lambda e: tf_.range(n, dtype=tf_.int64))
-
-    def order(epoch):  # O(n): a random sort key + argsort costs ~13x more
-        key = tf_.stack([tf_.constant(seed, tf_.int64), epoch])
-        return tf_.random.experimental.stateless_shuffle(
-            tf_.range(n, dtype=tf_.int64), seed=key
-        )
-
-    return epochs.map(order)
+    """Dataset of one index order per epoch (``epoch_order``), forever."""
+    epochs = tf().data.Dataset.counter()
+    return epochs.map(lambda epoch: epoch_order(n, shuffle, seed, epoch))
 
 
 def _rows(X):
@@ -86,6 +73,69 @@ def _weight_dtype(X):
     return floats[0] if floats else np.dtype(np.float32)
 
 
+def batch_weights(w, normalize):
+    """One batch's sample weights, rescaled to mean 1 when ``normalize``."""
+    if not normalize:
+        return w
+    tf_ = tf()
+    total = tf_.reduce_sum(w)
+    size = tf_.cast(tf_.size(w), w.dtype)
+    return tf_.where(total > 0, w * (size / total), w)
+
+
+def epoch_order(n, shuffle, seed, epoch):
+    """The row order of one epoch (int64 indices): stateless, so neither
+    TensorFlow's global seed nor any other fit can change it."""
+    tf_ = tf()
+    order = tf_.range(n, dtype=tf_.int64)
+    if not shuffle:
+        return order
+    # O(n): a random sort key + argsort costs ~13x more
+    key = tf_.stack([tf_.convert_to_tensor(seed, tf_.int64), epoch])
+    return tf_.random.experimental.stateless_shuffle(order, seed=key)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """How one fit's batches reach the train function.
+
+    ``dataset`` is what ``keras.Model.fit`` iterates and ``steps`` the
+    batches per epoch. With ``arrays`` set (one dense X, one Y), the dataset
+    only counts epochs and the train function gathers each batch from the
+    arrays itself (``train_function``): no per-batch ``tf.data`` work and
+    nothing traced per fit. Otherwise the dataset yields the batches.
+    """
+
+    dataset: object
+    steps: int
+    batch_size: int
+    shuffle: bool
+    seed: int
+    normalize_weights: bool
+    arrays: tuple | None = None  # (X, Y, sample_weight or None) as tensors
+
+
+def make_feed(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights, in_graph):
+    """The ``Feed`` of one fit; ``in_graph`` allows gathering in the train
+    function (one dense X and one Y only)."""
+    tf_ = tf()
+    n = n_samples(X)
+    steps = math.ceil(n / batch_size)
+    settings = dict(
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        normalize_weights=normalize_weights,
+    )
+    single = isinstance(X, np.ndarray) and isinstance(Y, np.ndarray)
+    if not (in_graph and single):
+        ds, steps = train_dataset(X, Y, sw, **settings)
+        return Feed(ds, steps, **settings)
+    sw_t = None if np.all(sw == 1) else tf_.constant(sw, dtype=_weight_dtype(X))
+    arrays = (tf_.constant(X), tf_.constant(Y), sw_t)
+    return Feed(tf_.data.Dataset.counter(), steps, **settings, arrays=arrays)
+
+
 def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=False):
     """A repeating dataset of (x, y, sample_weight) batches; returns (ds, steps).
 
@@ -104,20 +154,14 @@ def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=Fals
     def batches(order):
         return tf_.data.Dataset.from_tensor_slices(order).batch(batch_size)
 
-    def weights(i):
-        w = tf_.gather(sw_t, i)
-        if not normalize_weights:
-            return w
-        total = tf_.reduce_sum(w)
-        size = tf_.cast(tf_.size(w), w.dtype)
-        return tf_.where(total > 0, w * (size / total), w)
-
     def gather(i):
         x = map_inputs(lambda r: r(i), rows)
         y = map_inputs(lambda t: tf_.gather(t, i), Y_t)
         # tf.data would pack a list into one tensor; a tuple stays separate
         x = tuple(x) if isinstance(x, list) else x
-        return (x, y) if sw_t is None else (x, y, weights(i))
+        if sw_t is None:
+            return (x, y)
+        return (x, y, batch_weights(tf_.gather(sw_t, i), normalize_weights))
 
     orders = _epoch_orders(n, shuffle, seed)
     autotune = tf_.data.AUTOTUNE

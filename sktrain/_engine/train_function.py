@@ -6,46 +6,134 @@ in optionals and a ``tf.cond`` inside a ``tf.while_loop`` whose output type is
 only known after a first pass, and it traces ``train_step`` twice. sktrain's
 pipeline repeats forever and an execution is exactly one epoch, so a counted
 loop around one traced ``train_step`` runs the same steps on the same batches
-in the same order, at about half the tracing cost (on small data, tracing is
-the largest part of a fit).
+in the same order, at about half the tracing cost.
+
+Two loops, both kept with the model they train (a cached twin,
+``trace_cache``, traces each once per process) and both taking the data, the
+seed and the number of steps at run time:
+
+- the *gather loop* (one dense X and one Y, ``Feed.arrays``): the dataset
+  only counts epochs; the loop draws the epoch's row order (the pipeline's
+  ``epoch_order``) and gathers each batch from X and Y itself, so no
+  ``tf.data`` function is traced per fit and no batch crosses threads;
+- the *iterator loop* (sparse or structured X): batches come from the
+  ``tf.data`` pipeline.
 
 ``keras.Model.fit`` still owns the epoch loop and the callbacks: it calls
 ``model.train_function(iterator)`` once per execution, as it does with its own.
-With per-batch callbacks an execution is one step: the same function, one
-step per call.
+With per-batch callbacks an execution is one step (iterator loop).
 """
 
 from .backend import tf
 from .keras_compat import omit_retracing_warning, quiet_for_dtype
+from .pipeline import batch_weights, epoch_order
 
 
-def counted_train_function(model, steps):
-    """A ``train_function`` running ``steps`` train steps per call, or None
-    (let Keras make its own) under eager execution or a distribution
-    strategy. A float64 model's function runs without grappler's remapper
-    (``keras_compat.without_remapper``: TensorFlow's C++ layer stays quiet)."""
+def counted_train_function(model, feed, steps):
+    """A ``train_function`` running ``steps`` train steps of ``feed`` per
+    call, or None (let Keras make its own) under eager execution or a
+    distribution strategy. A float64 model's function runs without
+    grappler's remapper (``keras_compat.without_remapper``)."""
     tf_ = tf()
-    if _distributed(model):  # Keras builds the optimizer in the strategy's scope
+    if not supports_counted_loop(model):
         return None
     _build_optimizer(model)
-    if model.run_eagerly:
-        return None
+    todo = tf_.constant(steps, tf_.int32)
+    if feed.arrays is None:
+        run = _kept(model, "iterator", lambda: _iterator_loop(model))
+        return lambda iterator: run(iterator, todo)
+    X, Y, W = feed.arrays
+    weighted = W is not None
+    W = W if weighted else tf_.zeros([0], X.dtype)
+    key = ("gather", _spec(X), _spec(Y), weighted, feed.shuffle, feed.normalize_weights)
+    run = _kept(model, key, lambda: _gather_loop(model, feed, X, Y, W, weighted))
+    seed = tf_.constant(feed.seed, tf_.int64)
+    size = tf_.constant(feed.batch_size, tf_.int64)
+    return lambda iterator: run(iterator.get_next(), X, Y, W, seed, size, todo)
+
+
+def supports_counted_loop(model):
+    """False under eager execution or a distribution strategy (Keras' own
+    train function then runs, over batches from ``tf.data``)."""
+    return not (_distributed(model) or model.run_eagerly)
+
+
+def forget_train_function(model):
+    """Drop ``model``'s traced train functions (a baked-in value changed)."""
+    model.__dict__.pop("_sktrain_loops", None)
+    model.train_function = None
+
+
+def _kept(model, key, make):
+    """The loop kept with ``model`` under ``key``, made on first use."""
+    loops = model.__dict__.get("_sktrain_loops")
+    if loops is None:  # not a tracked attribute: Keras' own setattr is bypassed
+        loops = {}
+        object.__setattr__(model, "_sktrain_loops", loops)
+    if key not in loops:
+        # every model traces its own loop once, by design: not "retracing"
+        loops[key] = quiet_for_dtype(model, omit_retracing_warning(make()))
+    return loops[key]
+
+
+def _spec(t):
+    return (tuple(t.shape[1:]), t.dtype.name)
+
+
+def _train_step(model):
     jit = model.jit_compile is True
-    step = tf_.function(model.train_step, reduce_retracing=True, jit_compile=jit)
+    return tf().function(model.train_step, reduce_retracing=True, jit_compile=jit)
+
+
+def _iterator_loop(model):
+    tf_ = tf()
+    step = _train_step(model)
 
     @tf_.function(reduce_retracing=True)
-    def run(iterator):
-        if steps <= 1:
-            return step(iterator.get_next())
-        outputs, todo = _initial_logs(step, iterator), steps
+    def run(iterator, steps):
+        outputs, todo = _initial_logs(step, iterator.element_spec), steps
         if outputs is None:  # logs that are not all tensors
             outputs, todo = step(iterator.get_next()), steps - 1
         for _ in tf_.range(todo):
             outputs = step(iterator.get_next())
         return outputs
 
-    # every fit traces its own function once, by design: not "retracing"
-    return quiet_for_dtype(model, omit_retracing_warning(run))
+    return run
+
+
+def _gather_loop(model, feed, X, Y, W, weighted):
+    tf_ = tf()
+    step = _train_step(model)
+    shuffle, normalize = feed.shuffle, feed.normalize_weights
+
+    def rows(t):
+        return tf_.TensorSpec([None, *t.shape[1:]], t.dtype)
+
+    int64, int32 = tf_.TensorSpec([], tf_.int64), tf_.TensorSpec([], tf_.int32)
+    signature = [int64, rows(X), rows(Y), rows(W), int64, int64, int32]
+    spec = (rows(X), rows(Y), rows(W)) if weighted else (rows(X), rows(Y))
+
+    @tf_.function(input_signature=signature)
+    def run(epoch, X, Y, W, seed, batch_size, steps):
+        n = tf_.shape(X, out_type=tf_.int64)[0]
+        order = epoch_order(n, shuffle, seed, epoch)
+
+        def batch(i):
+            i = tf_.cast(i, tf_.int64)
+            idx = order[i * batch_size : (i + 1) * batch_size]
+            x, y = tf_.gather(X, idx), tf_.gather(Y, idx)
+            if not weighted:
+                return (x, y)
+            return (x, y, batch_weights(tf_.gather(W, idx), normalize))
+
+        outputs, todo = _initial_logs(step, spec), steps
+        if outputs is None:
+            outputs, todo = step(batch(0)), steps - 1
+        for i in tf_.range(steps - todo, steps):
+            outputs = step(batch(i))
+        return outputs
+
+    return run
 
 
 def _distributed(model):
@@ -63,15 +151,16 @@ def _build_optimizer(model):
         optimizer.build(model.trainable_variables)
 
 
-def _initial_logs(step, iterator):
-    """Zeros shaped like the step's logs, the loop's starting value.
+def _initial_logs(step, spec):
+    """Zeros shaped like the step's logs for batches of ``spec``, the loop's
+    starting value.
 
     The step is called at one place only: a second call site (a first step
     before the loop) would double the graph TensorFlow optimises (~0.1 s per
     fit). None if the logs hold anything but tensors.
     """
     tf_ = tf()
-    traced = step.get_concrete_function(iterator.element_spec)
+    traced = step.get_concrete_function(spec)
     logs = traced.structured_outputs
     if not all(isinstance(t, tf_.Tensor) for t in tf_.nest.flatten(logs)):
         return None

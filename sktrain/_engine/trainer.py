@@ -201,14 +201,28 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         return []
 
     def _fit_loop(self, data, settings, state, listeners):
-        from .callbacks import copy_callbacks, epoch_monitor, wants_batch_hooks
+        from .callbacks import copy_callbacks
+        from .trace_cache import training_model
+
+        user_callbacks = copy_callbacks(self._user_callbacks())
+        # a user callback sees (and may keep) the model it trains: model_
+        key = None if user_callbacks else self._cache_key()
+        with training_model(self.model_, key, self._make_twin) as model:
+            self._keras_fit(model, data, settings, state, listeners, user_callbacks)
+
+    def _keras_fit(self, model, data, settings, state, listeners, user_callbacks):
+        """One ``keras.Model.fit`` call training ``model`` (``model_`` or its
+        cached twin) over the seeded pipeline."""
+        from .callbacks import epoch_monitor, wants_batch_hooks
         from .keras_compat import install_train_function, quiet_test_function
-        from .pipeline import batch_size_for, train_dataset
+        from .pipeline import batch_size_for, make_feed
         from .seeds import draw_seed
-        from .train_function import counted_train_function
+        from .train_function import counted_train_function, supports_counted_loop
 
         train = data.train
-        ds, steps = train_dataset(
+        per_batch = wants_batch_hooks(user_callbacks)
+        custom = supports_counted_loop(model)
+        feed = make_feed(
             train.X,
             train.Y,
             train.sample_weight,
@@ -216,22 +230,21 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             shuffle=self.shuffle,
             seed=draw_seed(self._rng),
             normalize_weights=self._WEIGHTS_IN_PIPELINE,
+            in_graph=custom and not per_batch,
         )
-        user_callbacks = copy_callbacks(self._user_callbacks())
-        per_batch = wants_batch_hooks(user_callbacks)
-        install_train_function(
-            self.model_, 1 if per_batch else steps, counted_train_function
-        )
+        steps = 1 if per_batch else feed.steps
+        function = counted_train_function(model, feed, steps) if custom else None
+        install_train_function(model, steps, function)
         fit_kwargs = self._keras_fit_kwargs(data)
         if fit_kwargs.get("validation_data") is not None:
-            quiet_test_function(self.model_)
+            quiet_test_function(model)
         start = fit_kwargs.pop("initial_epoch", 0)
         try:
-            self.model_.fit(
-                ds,
+            model.fit(
+                feed.dataset,
                 epochs=start + settings.epochs,
                 initial_epoch=start,
-                steps_per_epoch=steps,
+                steps_per_epoch=feed.steps,
                 shuffle=False,
                 callbacks=[epoch_monitor(state, listeners), *user_callbacks],
                 **fit_kwargs,
@@ -240,7 +253,29 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             # a notebook's stop button: keep the last completed epoch's weights
             state.interrupted = True
             if state.good_weights is not None:
-                self.model_.set_weights(state.good_weights)
+                model.set_weights(state.good_weights)
+
+    def _cache_key(self):
+        """The trace-cache key of this fit (``trace_cache``), or None to
+        train ``model_`` itself; the family's ``_trace_key()`` says what
+        shapes its network (None: it cannot tell)."""
+        from .trace_cache import compile_key
+
+        family = self._trace_key()
+        if family is None:
+            return None
+        return (type(self).__name__, family, compile_key(self.model_), str(self.device))
+
+    def _trace_key(self):
+        """Hook: a hashable value equal for every fit whose network traces
+        to the same graph (runtime values aside), or None (no caching)."""
+        return None
+
+    def _make_twin(self):
+        """Hook (needed when ``_trace_key`` gives a key): a new compiled
+        model built and compiled exactly like ``model_``; its weights do not
+        matter (``trace_cache`` overwrites them)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no _make_twin")
 
     def _user_callbacks(self):
         return self.callbacks
@@ -276,9 +311,9 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         """Hook: the family's fitted attributes from what the fit recorded."""
 
     def _make_predictor(self):
-        from .predictor import Predictor
+        from .predictor import predictor_for
 
-        return Predictor(self.model_, self._sample_shapes, self._in_dtypes)
+        return predictor_for(self.model_, self._sample_shapes, self._in_dtypes)
 
     # -- prediction ---------------------------------------------------------
     def _forward(self, X):

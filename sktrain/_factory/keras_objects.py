@@ -5,6 +5,7 @@ load again; only modules that already need Keras import this one.
 """
 
 from .._engine.backend import keras as _get_keras
+from .._engine.backend import tf as _tf
 
 keras = _get_keras()
 ops = keras.ops
@@ -24,6 +25,29 @@ class Network(keras.Model):
         super().__init__(*args, **kwargs)
         self.alpha = float(alpha)
 
+    # -- runtime hyperparameters (``_engine.trace_cache``'s twins) ----------
+    def use_runtime_hyperparameters(self):
+        """Read ``alpha`` from a variable in traced functions, so one trace
+        serves every alpha of the same sign (the variable is not a weight:
+        it is neither saved nor listed in ``variables``)."""
+        slot = _tf().Variable(self.alpha, dtype=self._penalty_dtype(), trainable=False)
+        object.__setattr__(self, "_alpha_slot", slot)
+
+    def copy_hyperparameters_from(self, other):
+        """Take ``other``'s runtime hyperparameters (``alpha``)."""
+        self.alpha = float(other.alpha)
+        slot = self.__dict__.get("_alpha_slot")
+        if slot is not None:
+            slot.assign(self.alpha)
+
+    def _penalty_dtype(self):
+        kernels = self._kernels()
+        return kernels[0].dtype if kernels else keras.config.floatx()
+
+    def _alpha_value(self):
+        slot = self.__dict__.get("_alpha_slot")
+        return self.alpha if slot is None else slot
+
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
@@ -39,7 +63,7 @@ class Network(keras.Model):
         if self.alpha > 0:
             squares = [ops.sum(ops.square(k)) for k in self._kernels()]
             total = ops.cast(total, squares[0].dtype)
-            penalty = 0.5 * self.alpha * ops.sum(ops.stack(squares)) / total
+            penalty = 0.5 * self._alpha_value() * ops.sum(ops.stack(squares)) / total
             loss = loss + ops.cast(penalty, loss.dtype)
         return loss
 

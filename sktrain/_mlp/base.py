@@ -161,6 +161,15 @@ class BaseMLP(BaseTrainer):
 
     def _compile_model(self):
         from .._factory.losses import uses_sparse_labels
+
+        loss = self._compile(self.model_)
+        self._target.configure_output(
+            self._spec.n_outputs, sparse_labels=uses_sparse_labels(loss)
+        )
+
+    def _compile(self, model):
+        """Compile ``model`` with this estimator's loss, optimizer and
+        metrics; return the loss."""
         from .._factory.metrics import make_metrics
         from .._factory.optimizers import make_optimizer, mlp_optimizer_params
 
@@ -171,20 +180,20 @@ class BaseMLP(BaseTrainer):
             optimizer = make_optimizer(
                 self.solver, mlp_optimizer_params(self), param="solver"
             )
-        self.model_.compile(
+        model.compile(
             optimizer=optimizer,
             loss=loss,
             metrics=make_metrics(self.metrics),
             jit_compile=False,
         )
-        self._target.configure_output(
-            self._spec.n_outputs, sparse_labels=uses_sparse_labels(loss)
-        )
+        return loss
 
     def _on_continue(self, incremental):
         if float(self.alpha) != self.model_.alpha:
+            from .._engine.train_function import forget_train_function
+
             self.model_.alpha = float(self.alpha)
-            self.model_.train_function = None  # alpha is baked into the trace
+            forget_train_function(self.model_)  # alpha is baked into its trace
         if not incremental and isinstance(self.solver, str):
             self.model_.optimizer.learning_rate.assign(float(self.learning_rate_init))
 
@@ -218,10 +227,26 @@ class BaseMLP(BaseTrainer):
     def _fit_loop(self, data, settings, state, listeners):
         if not self._lbfgs():
             return super()._fit_loop(data, settings, state, listeners)
+        from .._engine.trace_cache import training_model
         from .lbfgs import check_lbfgs_settings, fit_lbfgs
 
         check_lbfgs_settings(self)
-        fit_lbfgs(self, data, state)
+        with training_model(self.model_, self._cache_key(), self._make_twin) as model:
+            fit_lbfgs(self, model, data, state)
+
+    def _trace_key(self):
+        from dataclasses import replace
+
+        # initial weights come from model_; the graph never sees initializers
+        return (replace(self._spec, kernel_initializer=None), float(self.alpha) > 0)
+
+    def _make_twin(self):
+        from .build import build_mlp
+
+        # a throwaway RandomState: the estimator's own draws stay untouched
+        twin = build_mlp(self._spec, np.random.RandomState(0), float(self.alpha))
+        self._compile(twin)
+        return twin
 
     def _epoch_listeners(self, data):
         from .stopping import SklearnStopping, stopping_rules
@@ -237,12 +262,14 @@ class BaseMLP(BaseTrainer):
         return [SklearnStopping(rules, scorer, best_loss, best_score)]
 
     def _val_scorer(self, validation):
-        predictor = self._make_predictor()
+        from .._engine.predictor import predictor_for
+
         loss = self._make_loss()
         target = self._target
+        shapes, dtypes = self._sample_shapes, self._in_dtypes
 
-        def score(model):
-            out = predictor(validation.X)
+        def score(model):  # model_, or its cached twin (``trace_cache``)
+            out = predictor_for(model, shapes, dtypes)(validation.X)
             val_loss = float(np.asarray(loss(validation.Y, out)))
             return (
                 target.validation_score(validation.y, out, validation.sample_weight),
@@ -250,6 +277,14 @@ class BaseMLP(BaseTrainer):
             )
 
         return score
+
+    def _make_predictor(self):
+        from .._engine.backend import on_gpu
+        from .forward import SmallBatchPredictor
+
+        tensorflow = super()._make_predictor()
+        numpy_ok = not on_gpu(self.device)
+        return SmallBatchPredictor(self.model_, self._dtype, tensorflow, numpy_ok)
 
     # -- sklearn's fitted attributes ----------------------------------------
     def _record(self, state, listeners, data, incremental):

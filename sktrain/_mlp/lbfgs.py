@@ -3,9 +3,11 @@
 As sklearn does, ``scipy.optimize.minimize(method='L-BFGS-B', jac=True)``
 minimises the full-batch loss over the flattened trainable weights, with
 ``max_iter`` iterations, ``max_fun`` function calls and ``gtol=tol``. The loss
-and its gradient come from one traced TensorFlow function per fit: the
-weights are assigned from the flat vector, the network runs on all of X in
-training mode and ``Network.compute_loss`` gives sklearn's loss (weighted by
+and its gradient come from one traced TensorFlow function, kept with the
+model it trains (a cached twin, ``_engine/trace_cache.py``: traced once per
+architecture, X, y and the weights are its inputs): the weights are
+assigned from the flat vector, the network runs on all of X in training
+mode and ``Network.compute_loss`` gives sklearn's loss (weighted by
 ``sample_weight`` / ``class_weight``, plus ``alpha``'s L2 term and any
 ``l1`` / ``l2`` penalty). Dropout would make that loss random, so it is
 refused; Keras callbacks have no epochs to run at, so they are refused too.
@@ -30,11 +32,11 @@ def check_lbfgs_settings(est):
         )
 
 
-def fit_lbfgs(est, data, state):
-    """Train ``est.model_`` on ``data.train`` with L-BFGS-B; fill ``state``."""
+def fit_lbfgs(est, model, data, state):
+    """Train ``model`` (``est.model_`` or its cached twin) on ``data.train``
+    with L-BFGS-B; fill ``state``."""
     from scipy.optimize import minimize
 
-    model = est.model_
     fun = _loss_and_gradient(model, data.train)
     x0 = np.concatenate([np.ravel(v.numpy()) for v in model.trainable_variables])
     curve = []
@@ -74,12 +76,12 @@ class _LossAndGradient:
     """``f(flat) -> (loss, gradient)`` in float64, for scipy; ``assign(flat)``
     sets the model's weights."""
 
-    def __init__(self, traced, variables):
-        self.traced, self.variables = traced, variables
+    def __init__(self, traced, variables, data):
+        self.traced, self.variables, self.data = traced, variables, data
         self.dtype = np.dtype(variables[0].dtype)
 
     def __call__(self, flat):
-        loss, grad = self.traced(flat.astype(self.dtype))
+        loss, grad = self.traced(flat.astype(self.dtype), *self.data)
         return float(loss), np.asarray(grad, dtype=np.float64)
 
     def assign(self, flat):
@@ -92,24 +94,42 @@ class _LossAndGradient:
 
 def _loss_and_gradient(model, train):
     from .._engine.backend import tf
+
+    tf_ = tf()
+    x = tf_.constant(train.X.toarray() if hasattr(train.X, "toarray") else train.X)
+    y = tf_.constant(train.Y)
+    weighted = not np.all(train.sample_weight == 1)
+    w = tf_.constant(train.sample_weight if weighted else [], dtype=x.dtype)
+    key = (weighted, tuple(x.shape[1:]), x.dtype.name, tuple(y.shape[1:]), y.dtype.name)
+    kept = model.__dict__.setdefault("_sktrain_lbfgs", {})
+    if key not in kept:
+        kept[key] = _traced_loss_and_gradient(model, x, y, w, weighted)
+    return _LossAndGradient(kept[key], list(model.trainable_variables), (x, y, w))
+
+
+def _traced_loss_and_gradient(model, x, y, w, weighted):
+    """The concrete function ``(flat, X, Y, W) -> (loss, flat gradient)``."""
+    from .._engine.backend import tf
     from .._engine.keras_compat import quiet_for_dtype
 
     tf_ = tf()
     variables = list(model.trainable_variables)
     shapes = [tuple(v.shape) for v in variables]
     sizes = [int(np.prod(s)) for s in shapes]
-    x = tf_.constant(train.X.toarray() if hasattr(train.X, "toarray") else train.X)
-    y = tf_.constant(train.Y)
-    unit = np.all(train.sample_weight == 1)
-    w = None if unit else tf_.constant(train.sample_weight, dtype=x.dtype)
 
-    @tf_.function(reduce_retracing=True)
-    def traced(flat):
+    def rows(t):
+        return tf_.TensorSpec([None, *t.shape[1:]], t.dtype)
+
+    flat_spec = tf_.TensorSpec([sum(sizes)], np.dtype(variables[0].dtype))
+
+    @tf_.function(input_signature=[flat_spec, rows(x), rows(y), rows(w)])
+    def traced(flat, x, y, w):
         for v, part, shape in zip(variables, tf_.split(flat, sizes), shapes):
             v.assign(tf_.reshape(part, shape))
         with tf_.GradientTape() as tape:
             y_pred = model(x, training=True)
-            loss = model.compute_loss(x, y, y_pred, w, training=True)
+            weights = w if weighted else None
+            loss = model.compute_loss(x, y, y_pred, weights, training=True)
         grads = tape.gradient(loss, variables)
         flat_grads = [
             tf_.zeros([n], flat.dtype) if g is None else tf_.reshape(g, [-1])
@@ -117,4 +137,4 @@ def _loss_and_gradient(model, train):
         ]
         return loss, tf_.cast(tf_.concat(flat_grads, 0), flat.dtype)
 
-    return _LossAndGradient(quiet_for_dtype(model, traced), variables)
+    return quiet_for_dtype(model, traced.get_concrete_function())

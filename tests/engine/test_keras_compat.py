@@ -49,18 +49,20 @@ def test_install_train_function_sets_what_model_fit_reads():
     model = _model()
     calls = []
 
-    def make(m, steps):
-        calls.append(steps)
-        return None  # let Keras make its own
+    def function(iterator):
+        calls.append(1)
+        return model.train_step(next(iterator))
 
-    keras_compat.install_train_function(model, 4, make)
-    assert model.steps_per_execution == 4 and calls == [4]
-    assert model.train_function is None  # Keras makes its own on fit
+    keras_compat.install_train_function(model, 4, None)  # Keras makes its own
+    assert model.steps_per_execution == 4 and model.train_function is None
     model.make_train_function()
-    keras_compat.install_train_function(model, 4, make)  # unchanged: no re-trace
-    assert model.train_function is not None and calls == [4]
+    keras_compat.install_train_function(model, 4, None)  # kept: no re-trace
+    assert model.train_function is not None
+    keras_compat.install_train_function(model, 1, function)
+    assert model.steps_per_execution == 1 and model.train_function is function
     X = np.zeros((8, 3), "float32")
     model.fit(X, np.zeros((8, 2), "float32"), batch_size=2, verbose=0)
+    assert calls == [1] * 4  # fit called the installed function, once a batch
 
 
 def test_loss_function_kwargs_hold_what_get_config_drops():

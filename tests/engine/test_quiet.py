@@ -63,12 +63,16 @@ def test_call_options_of_the_thread_are_restored(binary_data):
 
 
 def test_float32_models_are_not_wrapped(binary_data):
+    from keras.callbacks import Callback
+
     from sktrain import MLPClassifier
 
     X, y = binary_data
-    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(
-        X.astype(np.float32), y
-    )
-    assert not getattr(clf.model_.train_function, "_sktrain_without_remapper", False)
-    clf64 = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
-    assert clf64.model_.train_function._sktrain_without_remapper
+    # with a callback, model_ itself trains (no cached twin): its loops show
+    params = dict(hidden_layer_sizes=(4,), max_iter=2, callbacks=[Callback()])
+    clf = MLPClassifier(**params).fit(X.astype(np.float32), y)
+    (loop,) = clf.model_.__dict__["_sktrain_loops"].values()
+    assert not getattr(loop, "_sktrain_without_remapper", False)
+    clf64 = MLPClassifier(**params).fit(X, y)
+    (loop,) = clf64.model_.__dict__["_sktrain_loops"].values()
+    assert loop._sktrain_without_remapper

@@ -40,7 +40,9 @@ def test_epoch_per_graph_call_equals_step_per_call(Est):
         params.update(hidden_layer_sizes=(16,), max_iter=4, n_iter_no_change=99)
     else:
         params.update(epochs=4)
-    fast = Est(**params).fit(X, y)
+    # an epoch-only callback: the fit trains model_ itself (no cached twin),
+    # whose steps_per_execution shows the whole-epoch function
+    fast = Est(**params, callbacks=[keras.callbacks.Callback()]).fit(X, y)
     hook = BatchHook()
     slow = Est(**params, callbacks=[hook]).fit(X, y)
     assert fast.model_.steps_per_execution == 10  # ceil(300 / 32): one epoch
@@ -51,15 +53,19 @@ def test_epoch_per_graph_call_equals_step_per_call(Est):
 
 
 def test_counted_train_function_is_reused_by_continued_fits():
-    """partial_fit with the same number of batches keeps the traced function
-    and trains like a single fit over the same epochs."""
+    """partial_fit reuses the traced loop (of the cached twin) and trains
+    like a single fit over the same epochs."""
+    from sktrain._engine.trace_cache import CACHE, clear_cache
+
     X, y = _regression()
     params = dict(hidden_layer_sizes=(8,), batch_size=50, random_state=0)
+    clear_cache()
+    misses = CACHE.misses
     est = MLPRegressor(**params).partial_fit(X, y)
-    first = est.model_.train_function
-    assert first is not None
-    est.partial_fit(X, y)
-    assert est.model_.train_function is first
+    est.partial_fit(X[:120], y[:120])  # another data size: still one trace
+    assert CACHE.misses == misses + 1
+    (twin,) = CACHE._idle.popitem()[1]
+    assert len(twin.__dict__["_sktrain_loops"]) == 1
     once = MLPRegressor(**params, max_iter=2, shuffle=False, n_iter_no_change=99)
     twice = MLPRegressor(**params, shuffle=False).partial_fit(X, y).partial_fit(X, y)
     once.fit(X, y)

@@ -1,0 +1,169 @@
+"""One traced network per architecture per process: the trace cache.
+
+Tracing a train step and letting grappler optimise it costs ~0.4 s, more
+than training a small network for 20 epochs. Cross-validation folds, grid
+points and clones build the same graph again and again, so sktrain keeps,
+per *trace key*, a few idle **twins**: compiled ``keras.Model``s whose
+train/test functions are already traced.
+
+A fit leases a twin: it copies its own model's state in (every variable:
+weights, batch-norm statistics, dropout seed state; the optimizer's
+variables, including the learning rate; the model's runtime
+hyperparameters such as the MLP's ``alpha``), trains the twin with
+``keras.Model.fit`` and copies the state back. The estimator still owns its
+own, independent ``model_``; the twin is only the place where the traced
+functions live. A twin is never shared by two fits at once (threads lease
+different twins), and a lease always starts by overwriting all of the
+twin's state, so a cached trace gives exactly what a fresh one gives.
+
+The key says what shapes the graph: the family's architecture (layers,
+dtypes, dropout rate, whether a penalty term exists), the compile
+configuration (loss, metrics, optimizer class and its constant settings;
+not its learning rate, a variable) and the device. Batch size, data size,
+learning rate, ``alpha`` and the seeds are runtime values. The cache is a
+bounded LRU (``MAX_TWINS`` twins in all); ``clear_cache`` frees it.
+"""
+
+import json
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+
+MAX_TWINS = 24  # idle twins kept in all (a small MLP's twin: ~1-3 MiB)
+MAX_PER_KEY = 4  # idle twins kept per key (parallel threads of one search)
+
+
+class TraceCache:
+    """A thread-safe LRU of idle twins, by trace key."""
+
+    def __init__(self, max_twins=MAX_TWINS, max_per_key=MAX_PER_KEY):
+        self.max_twins, self.max_per_key = max_twins, max_per_key
+        self._idle = OrderedDict()  # key -> [twin, ...]
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def take(self, key):
+        """An idle twin for ``key`` (now leased), or None."""
+        with self._lock:
+            twins = self._idle.get(key)
+            if not twins:
+                self.misses += 1
+                return None
+            self.hits += 1
+            twin = twins.pop()
+            if not twins:
+                del self._idle[key]
+            return twin
+
+    def give(self, key, twin):
+        """Return a leased twin; the least recently used ones are dropped."""
+        with self._lock:
+            twins = self._idle.setdefault(key, [])
+            if len(twins) < self.max_per_key:
+                twins.append(twin)
+            self._idle.move_to_end(key)
+            while sum(map(len, self._idle.values())) > self.max_twins:
+                oldest = next(iter(self._idle))
+                self._idle[oldest].pop(0)
+                if not self._idle[oldest]:
+                    del self._idle[oldest]
+
+    def __len__(self):
+        with self._lock:
+            return sum(map(len, self._idle.values()))
+
+    def clear(self):
+        with self._lock:
+            self._idle.clear()
+
+
+CACHE = TraceCache()
+
+
+def clear_cache():
+    """Free every cached traced network (sktrain's trace cache).
+
+    sktrain keeps a few compiled, traced networks per architecture so that
+    repeated fits (cross-validation folds, grid points, clones) skip
+    TensorFlow's tracing. The cache is bounded; call this to give its memory
+    back at once, e.g. after a large search. Fitted estimators are not
+    affected.
+
+    Returns
+    -------
+    n_freed : int
+        How many cached networks were dropped.
+
+    Examples
+    --------
+    >>> import sktrain
+    >>> sktrain.clear_cache() >= 0
+    True
+    """
+    n = len(CACHE)
+    CACHE.clear()
+    return n
+
+
+def compile_key(model):
+    """The part of the trace key the compile configuration decides."""
+    config = dict(model.get_compile_config() or {})
+    config.pop("steps_per_execution", None)  # set by every fit
+    optimizer = config.get("optimizer")
+    if isinstance(optimizer, dict):
+        inner = dict(optimizer.get("config", {}))
+        inner.pop("name", None)  # made unique per instance ("adam_1")
+        if isinstance(inner.get("learning_rate"), (int, float)):
+            inner.pop("learning_rate")  # a variable
+        config["optimizer"] = {**optimizer, "config": inner}
+    return json.dumps(config, sort_keys=True, default=repr)
+
+
+@contextmanager
+def training_model(model, key, make_twin):
+    """The model ``keras.Model.fit`` should train: ``model`` itself when
+    ``key`` is None, else a leased twin holding ``model``'s state, copied
+    back into ``model`` when the block ends (also on an exception).
+    ``make_twin()`` makes a new compiled model like ``model`` on a miss."""
+    if key is None:
+        yield model
+        return
+    twin = CACHE.take(key) or prepare_twin(make_twin())
+    copy_state(model, twin)
+    try:
+        yield twin
+    finally:
+        try:
+            copy_state(twin, model)
+        finally:
+            CACHE.give(key, twin)
+
+
+def prepare_twin(twin):
+    """Ready a new compiled twin: optimizer built, runtime hyperparameters
+    read from variables (a model's ``use_runtime_hyperparameters``)."""
+    from .keras_compat import quiet_model_optimizer
+
+    if not twin.optimizer.built:
+        twin.optimizer.build(twin.trainable_variables)
+    quiet_model_optimizer(twin)
+    runtime = getattr(twin, "use_runtime_hyperparameters", None)
+    if runtime is not None:
+        runtime()
+    return twin
+
+
+def copy_state(src, dst):
+    """Copy every variable of ``src`` (and of its optimizer) into ``dst``."""
+    for model in (src, dst):
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+    pairs = [
+        *zip(src.variables, dst.variables, strict=True),
+        *zip(src.optimizer.variables, dst.optimizer.variables, strict=True),
+    ]
+    for a, b in pairs:
+        b.assign(a)
+    receive = getattr(dst, "copy_hyperparameters_from", None)
+    if receive is not None:
+        receive(src)
