@@ -101,9 +101,10 @@ class Feed:
 
     ``dataset`` is what ``keras.Model.fit`` iterates and ``steps`` the
     batches per epoch. With ``arrays`` set (one dense X, one Y), the dataset
-    only counts epochs and the train function gathers each batch from the
-    arrays itself (``train_function``): no per-batch ``tf.data`` work and
-    nothing traced per fit. Otherwise the dataset yields the batches.
+    is a placeholder the train function never reads: it gathers each batch
+    from the arrays itself (``train_function``), with no per-batch
+    ``tf.data`` work and nothing traced per fit. Otherwise the dataset
+    yields the batches.
     """
 
     dataset: object
@@ -133,7 +134,9 @@ def make_feed(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights, in_grap
         return Feed(ds, steps, **settings)
     sw_t = None if np.all(sw == 1) else tf_.constant(sw, dtype=_weight_dtype(X))
     arrays = (tf_.constant(X), tf_.constant(Y), sw_t)
-    return Feed(tf_.data.Dataset.counter(), steps, **settings, arrays=arrays)
+    # a placeholder: Dataset.counter() would trace a function per fit (~17 ms)
+    placeholder = tf_.data.Dataset.range(2**62)
+    return Feed(placeholder, steps, **settings, arrays=arrays)
 
 
 def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=False):

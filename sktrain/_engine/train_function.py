@@ -12,10 +12,11 @@ Two loops, both kept with the model they train (a cached twin,
 ``trace_cache``, traces each once per process) and both taking the data, the
 seed and the number of steps at run time:
 
-- the *gather loop* (one dense X and one Y, ``Feed.arrays``): the dataset
-  only counts epochs; the loop draws the epoch's row order (the pipeline's
-  ``epoch_order``) and gathers each batch from X and Y itself, so no
-  ``tf.data`` function is traced per fit and no batch crosses threads;
+- the *gather loop* (one dense X and one Y, ``Feed.arrays``): Keras'
+  iterator is a placeholder; the function counts epochs itself, the loop
+  draws the epoch's row order (the pipeline's ``epoch_order``) and gathers
+  each batch from X and Y, so no ``tf.data`` function is traced per fit and
+  no batch crosses threads;
 - the *iterator loop* (sparse or structured X): batches come from the
   ``tf.data`` pipeline.
 
@@ -23,6 +24,8 @@ seed and the number of steps at run time:
 ``model.train_function(iterator)`` once per execution, as it does with its own.
 With per-batch callbacks an execution is one step (iterator loop).
 """
+
+import itertools
 
 from .backend import tf
 from .keras_compat import omit_retracing_warning, quiet_for_dtype
@@ -49,7 +52,13 @@ def counted_train_function(model, feed, steps):
     run = _kept(model, key, lambda: _gather_loop(model, feed, X, Y, W, weighted))
     seed = tf_.constant(feed.seed, tf_.int64)
     size = tf_.constant(feed.batch_size, tf_.int64)
-    return lambda iterator: run(iterator.get_next(), X, Y, W, seed, size, todo)
+    epochs = itertools.count()  # one call is one epoch
+
+    def train_function(iterator):  # Keras' iterator is a placeholder here
+        epoch = tf_.constant(next(epochs), tf_.int64)
+        return run(epoch, X, Y, W, seed, size, todo)
+
+    return train_function
 
 
 def supports_counted_loop(model):
@@ -115,6 +124,8 @@ def _gather_loop(model, feed, X, Y, W, weighted):
 
     @tf_.function(input_signature=signature)
     def run(epoch, X, Y, W, seed, batch_size, steps):
+        for metric in model.metrics:  # one call is one epoch (``epochs.py``)
+            metric.reset_state()
         n = tf_.shape(X, out_type=tf_.int64)[0]
         order = epoch_order(n, shuffle, seed, epoch)
 
@@ -133,7 +144,9 @@ def _gather_loop(model, feed, X, Y, W, weighted):
             outputs = step(batch(i))
         return outputs
 
-    return run
+    # called as a concrete function: tf.function's argument binding costs
+    # ~2 ms per call for these seven arguments
+    return run.get_concrete_function()
 
 
 def _distributed(model):

@@ -211,9 +211,11 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             self._keras_fit(model, data, settings, state, listeners, user_callbacks)
 
     def _keras_fit(self, model, data, settings, state, listeners, user_callbacks):
-        """One ``keras.Model.fit`` call training ``model`` (``model_`` or its
-        cached twin) over the seeded pipeline."""
+        """Train ``model`` (``model_`` or its cached twin) over the seeded
+        feed: one ``keras.Model.fit`` call, or the lean epoch loop
+        (``epochs.py``) when the fit needs nothing of ``fit``'s."""
         from .callbacks import epoch_monitor, wants_batch_hooks
+        from .epochs import run_epochs
         from .keras_compat import install_train_function, quiet_test_function
         from .pipeline import batch_size_for, make_feed
         from .seeds import draw_seed
@@ -240,14 +242,14 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             quiet_test_function(model)
         start = fit_kwargs.pop("initial_epoch", 0)
         try:
-            model.fit(
-                feed.dataset,
-                epochs=start + settings.epochs,
-                initial_epoch=start,
-                steps_per_epoch=feed.steps,
-                shuffle=False,
+            run_epochs(
+                model,
+                feed,
+                function,
+                epochs=settings.epochs,
+                start=start,
                 callbacks=[epoch_monitor(state, listeners), *user_callbacks],
-                **fit_kwargs,
+                fit_kwargs=fit_kwargs,
             )
         except KeyboardInterrupt:
             # a notebook's stop button: keep the last completed epoch's weights

@@ -78,11 +78,9 @@ def _plan(model):
 def _step(layer):
     """One layer's numpy step; None for a no-op, False if unsupported."""
     kind = type(layer).__name__
-    if kind == "BatchNormalization":
-        bn_ok = layer.axis in (-1, 1) and layer.center and layer.scale
     if kind == "Dense":
         act = _activation(layer.activation)
-        if act is False:
+        if act is False or layer.bias is None:
             return False
 
         def dense(x, kernel, bias):
@@ -96,7 +94,7 @@ def _step(layer):
         return False if act is False else (None if act is None else ([], act))
     if kind == "Dropout":
         return None
-    if kind == "BatchNormalization" and bn_ok:
+    if kind == "BatchNormalization" and _plain_batch_norm(layer):
         eps = layer.epsilon
 
         def batch_norm(x, gamma, beta, mean, var):
@@ -106,6 +104,11 @@ def _step(layer):
             batch_norm
         )
     return False
+
+
+def _plain_batch_norm(layer):
+    """Normalises the last axis, with both gamma and beta (the MLP's)."""
+    return layer.axis in (-1, 1) and layer.center and layer.scale
 
 
 def _activation(fn):

@@ -7,6 +7,7 @@ the path it replaces and compares what they compute.
 import keras
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
 
 from sktrain import KerasRegressor, MLPClassifier, MLPRegressor
@@ -164,3 +165,40 @@ def test_a_model_made_under_a_strategy_keeps_keras_train_function():
     # Keras' own multi-step function (it runs the step through strategy.run)
     assert est.model_.train_function.__name__ == "function"
     assert np.isfinite(est.predict(X)).all()
+
+
+@pytest.mark.parametrize("Est", [MLPClassifier, KerasRegressor])
+def test_lean_epoch_loop_equals_keras_fit(Est):
+    """Without callbacks the lean epoch loop runs (epochs.py); with an
+    epoch-only callback keras.Model.fit does: the same fit, the same logs."""
+    X, y = make_classification(n_samples=300, n_features=6, random_state=0)
+    params = {"random_state": 0, "batch_size": 32}
+    if Est is MLPClassifier:
+        params.update(hidden_layer_sizes=(8,), max_iter=5, early_stopping=True)
+    else:
+        params.update(epochs=5, model__hidden_layer_sizes=(8,))
+        y = y.astype(np.float32)
+    lean = Est(**params).fit(X, y)
+    keras_fit = Est(**params, callbacks=[keras.callbacks.Callback()]).fit(X, y)
+    np.testing.assert_array_equal(lean.predict(X), keras_fit.predict(X))
+    assert lean.history_ == keras_fit.history_
+    assert lean.n_iter_ == keras_fit.n_iter_
+
+
+def test_lean_loop_runs_only_when_fit_needs_nothing_of_keras(monkeypatch):
+    from sktrain._engine import epochs
+
+    calls = []
+    real = epochs.lean_loop
+    monkeypatch.setattr(epochs, "lean_loop", lambda *a: calls.append(1) or real(*a))
+    X, y = _regression(n=120)
+    params = dict(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    MLPRegressor(**params).fit(X, y)
+    assert calls == [1]
+    MLPRegressor(**params, callbacks=[keras.callbacks.Callback()]).fit(X, y)
+    MLPRegressor(**params).fit(sp.csr_matrix(X), y)
+    KerasRegressor(epochs=2, verbose=1, random_state=0).fit(X, y)
+    KerasRegressor(epochs=2, validation_split=0.2, random_state=0).fit(X, y)
+    assert calls == [1]
+    KerasRegressor(epochs=2, random_state=0).fit(X, y)
+    assert calls == [1, 1]
