@@ -31,7 +31,9 @@ class Predictor:
         tf_ = tf()
         self._dtypes = dtype
         spec = map_inputs2(self._spec, _shape_tree(sample_shape), dtype)
-        fn = tf_.function(lambda x: model(x, training=False), input_signature=[spec])
+        fn = tf_.function(
+            lambda x: model(x, training=False), input_signature=[spec], autograph=False
+        )
         self._model, self._function = model, omit_retracing_warning(fn)
         self._concrete = None  # traced on the first call
 

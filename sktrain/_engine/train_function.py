@@ -90,22 +90,34 @@ def _spec(t):
 
 
 def _train_step(model):
+    # no AutoGraph, as in Keras' own train function: Keras code needs none,
+    # and converting train_step and all it calls cost ~0.3-0.6 s per trace
     jit = model.jit_compile is True
-    return tf().function(model.train_step, reduce_retracing=True, jit_compile=jit)
+    return tf().function(
+        model.train_step, reduce_retracing=True, jit_compile=jit, autograph=False
+    )
+
+
+def _repeat(step_of, outputs, start, stop):
+    """``outputs = step_of(i)`` for ``i`` in ``[start, stop)``, a graph loop."""
+
+    def body(i, _):
+        return i + 1, step_of(i)
+
+    _, outputs = tf().while_loop(lambda i, _: i < stop, body, (start, outputs))
+    return outputs
 
 
 def _iterator_loop(model):
     tf_ = tf()
     step = _train_step(model)
 
-    @tf_.function(reduce_retracing=True)
+    @tf_.function(reduce_retracing=True, autograph=False)
     def run(iterator, steps):
-        outputs, todo = _initial_logs(step, iterator.element_spec), steps
+        outputs, start = _initial_logs(step, iterator.element_spec), 0
         if outputs is None:  # logs that are not all tensors
-            outputs, todo = step(iterator.get_next()), steps - 1
-        for _ in tf_.range(todo):
-            outputs = step(iterator.get_next())
-        return outputs
+            outputs, start = step(iterator.get_next()), 1
+        return _repeat(lambda i: step(iterator.get_next()), outputs, start, steps)
 
     return run
 
@@ -122,7 +134,7 @@ def _gather_loop(model, feed, X, Y, W, weighted):
     signature = [int64, rows(X), rows(Y), rows(W), int64, int64, int32]
     spec = (rows(X), rows(Y), rows(W)) if weighted else (rows(X), rows(Y))
 
-    @tf_.function(input_signature=signature)
+    @tf_.function(input_signature=signature, autograph=False)
     def run(epoch, X, Y, W, seed, batch_size, steps):
         for metric in model.metrics:  # one call is one epoch (``epochs.py``)
             metric.reset_state()
@@ -137,12 +149,10 @@ def _gather_loop(model, feed, X, Y, W, weighted):
                 return (x, y)
             return (x, y, batch_weights(tf_.gather(W, idx), normalize))
 
-        outputs, todo = _initial_logs(step, spec), steps
-        if outputs is None:
-            outputs, todo = step(batch(0)), steps - 1
-        for i in tf_.range(steps - todo, steps):
-            outputs = step(batch(i))
-        return outputs
+        outputs, start = _initial_logs(step, spec), 0
+        if outputs is None:  # logs that are not all tensors
+            outputs, start = step(batch(0)), 1
+        return _repeat(lambda i: step(batch(i)), outputs, start, steps)
 
     # called as a concrete function: tf.function's argument binding costs
     # ~2 ms per call for these seven arguments

@@ -319,7 +319,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
 
     # -- prediction ---------------------------------------------------------
     def _forward(self, X):
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")  # one attribute: ~20 us less a call
         X = self._validate_X(X, reset=False)
         with device_scope(self.device):
             out = self._predictor(X, chunk=self._predict_chunk())

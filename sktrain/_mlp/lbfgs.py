@@ -122,7 +122,9 @@ def _traced_loss_and_gradient(model, x, y, w, weighted):
 
     flat_spec = tf_.TensorSpec([sum(sizes)], np.dtype(variables[0].dtype))
 
-    @tf_.function(input_signature=[flat_spec, rows(x), rows(y), rows(w)])
+    signature = [flat_spec, rows(x), rows(y), rows(w)]
+
+    @tf_.function(input_signature=signature, autograph=False)  # ~0.6 s less
     def traced(flat, x, y, w):
         for v, part, shape in zip(variables, tf_.split(flat, sizes), shapes):
             v.assign(tf_.reshape(part, shape))
