@@ -256,6 +256,9 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             state.interrupted = True
             if state.good_weights is not None:
                 model.set_weights(state.good_weights)
+        finally:
+            if function is not None:  # it holds this fit's data as tensors
+                model.train_function = None
 
     def _cache_key(self):
         """The trace-cache key of this fit (``trace_cache``), or None to

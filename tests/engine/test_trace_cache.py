@@ -199,3 +199,17 @@ def test_user_callbacks_see_model_(data):
 
     est = _fit(X, y, callbacks=[Keep()])
     assert seen == [est.model_]
+
+
+def test_no_model_keeps_the_training_data(data):
+    """The train function holds the fit's data as tensors: neither model_
+    nor an idle twin keeps it after the fit."""
+    import keras
+
+    X, y = data
+    clear_cache()
+    cached = _fit(X, y)
+    plain = _fit(X, y, callbacks=[keras.callbacks.Callback()])
+    (twin,) = CACHE._idle.popitem()[1]
+    for model in (cached.model_, plain.model_, twin):
+        assert model.train_function is None
