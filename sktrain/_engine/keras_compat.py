@@ -59,6 +59,26 @@ def omit_retracing_warning(fn):
     return fn
 
 
+def kept_with(model, slot, key, make):
+    """``make()``'s result, made once per ``(model, slot, key)`` and kept with
+    ``model`` (traced functions, predictors). Stored in the model's
+    ``__dict__``, past Keras' tracking ``__setattr__``, so it is neither a
+    tracked attribute nor saved. Internal used: Keras layers accept untracked
+    entries in ``__dict__``."""
+    store = model.__dict__.get(slot)
+    if store is None:
+        store = {}
+        object.__setattr__(model, slot, store)
+    if key not in store:
+        store[key] = make()
+    return store[key]
+
+
+def forget_kept(model, slot):
+    """Drop what ``kept_with`` kept in ``slot``."""
+    model.__dict__.pop(slot, None)
+
+
 def install_train_function(model, steps, function):
     """Make ``keras.Model.fit`` call ``function`` (None: Keras' own) for
     every ``steps`` batches. Internals used: ``model.steps_per_execution``

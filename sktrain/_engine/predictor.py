@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from .backend import tf
 from .inputs import leaves, map_inputs2, n_samples, take_rows
-from .keras_compat import omit_retracing_warning, quiet_for_dtype
+from .keras_compat import kept_with, omit_retracing_warning, quiet_for_dtype
 
 PREDICT_CHUNK = 32768  # rows per call: large enough to amortise it, small
 # enough that the activations stay in cache (500k rows: ~1.1x faster than 65536)
@@ -74,14 +74,10 @@ def predictor_for(model, sample_shape, dtype):
     """``model``'s ``Predictor`` for inputs of this shape and dtype, made and
     traced once per model and kept with it (continued fits, validation
     scoring at every epoch and a cached twin reuse it)."""
-    cache = model.__dict__.get("_sktrain_predictors")
-    if cache is None:  # not a tracked attribute: Keras' own setattr is bypassed
-        cache = {}
-        object.__setattr__(model, "_sktrain_predictors", cache)
     key = repr((sample_shape, dtype))
-    if key not in cache:
-        cache[key] = Predictor(model, sample_shape, dtype)
-    return cache[key]
+    return kept_with(
+        model, "_sktrain_predictors", key, lambda: Predictor(model, sample_shape, dtype)
+    )
 
 
 class _Shape:

@@ -143,9 +143,9 @@ def prepare_twin(twin):
     """Ready a new compiled twin: optimizer built, runtime hyperparameters
     read from variables (a model's ``use_runtime_hyperparameters``)."""
     from .keras_compat import quiet_model_optimizer
+    from .train_function import build_optimizer
 
-    if not twin.optimizer.built:
-        twin.optimizer.build(twin.trainable_variables)
+    build_optimizer(twin)
     quiet_model_optimizer(twin)
     runtime = getattr(twin, "use_runtime_hyperparameters", None)
     if runtime is not None:
@@ -155,9 +155,10 @@ def prepare_twin(twin):
 
 def copy_state(src, dst):
     """Copy every variable of ``src`` (and of its optimizer) into ``dst``."""
+    from .train_function import build_optimizer
+
     for model in (src, dst):
-        if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
+        build_optimizer(model)
     pairs = [
         *zip(src.variables, dst.variables, strict=True),
         *zip(src.optimizer.variables, dst.optimizer.variables, strict=True),

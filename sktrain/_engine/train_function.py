@@ -28,7 +28,12 @@ With per-batch callbacks an execution is one step (iterator loop).
 import itertools
 
 from .backend import tf
-from .keras_compat import omit_retracing_warning, quiet_for_dtype
+from .keras_compat import (
+    forget_kept,
+    kept_with,
+    omit_retracing_warning,
+    quiet_for_dtype,
+)
 from .pipeline import batch_weights, epoch_order
 
 
@@ -40,7 +45,7 @@ def counted_train_function(model, feed, steps):
     tf_ = tf()
     if not supports_counted_loop(model):
         return None
-    _build_optimizer(model)
+    build_optimizer(model)
     todo = tf_.constant(steps, tf_.int32)
     if feed.arrays is None:
         run = _kept(model, "iterator", lambda: _iterator_loop(model))
@@ -69,20 +74,22 @@ def supports_counted_loop(model):
 
 def forget_train_function(model):
     """Drop ``model``'s traced train functions (a baked-in value changed)."""
-    model.__dict__.pop("_sktrain_loops", None)
+    forget_kept(model, "_sktrain_loops")
     model.train_function = None
+
+
+def row_spec(t):
+    """The ``TensorSpec`` of ``t`` with any number of rows."""
+    return tf().TensorSpec([None, *t.shape[1:]], t.dtype)
 
 
 def _kept(model, key, make):
     """The loop kept with ``model`` under ``key``, made on first use."""
-    loops = model.__dict__.get("_sktrain_loops")
-    if loops is None:  # not a tracked attribute: Keras' own setattr is bypassed
-        loops = {}
-        object.__setattr__(model, "_sktrain_loops", loops)
-    if key not in loops:
-        # every model traces its own loop once, by design: not "retracing"
-        loops[key] = quiet_for_dtype(model, omit_retracing_warning(make()))
-    return loops[key]
+
+    def quiet():  # every model traces its own loop once: not "retracing"
+        return quiet_for_dtype(model, omit_retracing_warning(make()))
+
+    return kept_with(model, "_sktrain_loops", key, quiet)
 
 
 def _spec(t):
@@ -127,12 +134,10 @@ def _gather_loop(model, feed, X, Y, W, weighted):
     step = _train_step(model)
     shuffle, normalize = feed.shuffle, feed.normalize_weights
 
-    def rows(t):
-        return tf_.TensorSpec([None, *t.shape[1:]], t.dtype)
-
     int64, int32 = tf_.TensorSpec([], tf_.int64), tf_.TensorSpec([], tf_.int32)
-    signature = [int64, rows(X), rows(Y), rows(W), int64, int64, int32]
-    spec = (rows(X), rows(Y), rows(W)) if weighted else (rows(X), rows(Y))
+    data = [row_spec(X), row_spec(Y), row_spec(W)]
+    signature = [int64, *data, int64, int64, int32]
+    spec = tuple(data if weighted else data[:2])  # one batch's structure
 
     @tf_.function(input_signature=signature, autograph=False)
     def run(epoch, X, Y, W, seed, batch_size, steps):
@@ -166,7 +171,7 @@ def _distributed(model):
     return dist.has_strategy() or model.distribute_strategy is not dist.get_strategy()
 
 
-def _build_optimizer(model):
+def build_optimizer(model):
     """Create the optimizer's variables now: built lazily inside the first
     trace, they would make TensorFlow trace the train step a second time."""
     optimizer = getattr(model, "optimizer", None)

@@ -94,6 +94,7 @@ class _LossAndGradient:
 
 def _loss_and_gradient(model, train):
     from .._engine.backend import tf
+    from .._engine.keras_compat import kept_with
 
     tf_ = tf()
     x = tf_.constant(train.X.toarray() if hasattr(train.X, "toarray") else train.X)
@@ -101,24 +102,25 @@ def _loss_and_gradient(model, train):
     weighted = not np.all(train.sample_weight == 1)
     w = tf_.constant(train.sample_weight if weighted else [], dtype=x.dtype)
     key = (weighted, tuple(x.shape[1:]), x.dtype.name, tuple(y.shape[1:]), y.dtype.name)
-    kept = model.__dict__.setdefault("_sktrain_lbfgs", {})
-    if key not in kept:
-        kept[key] = _traced_loss_and_gradient(model, x, y, w, weighted)
-    return _LossAndGradient(kept[key], list(model.trainable_variables), (x, y, w))
+    traced = kept_with(
+        model,
+        "_sktrain_lbfgs",
+        key,
+        lambda: _traced_loss_and_gradient(model, x, y, w, weighted),
+    )
+    return _LossAndGradient(traced, list(model.trainable_variables), (x, y, w))
 
 
 def _traced_loss_and_gradient(model, x, y, w, weighted):
     """The concrete function ``(flat, X, Y, W) -> (loss, flat gradient)``."""
     from .._engine.backend import tf
     from .._engine.keras_compat import quiet_for_dtype
+    from .._engine.train_function import row_spec as rows
 
     tf_ = tf()
     variables = list(model.trainable_variables)
     shapes = [tuple(v.shape) for v in variables]
     sizes = [int(np.prod(s)) for s in shapes]
-
-    def rows(t):
-        return tf_.TensorSpec([None, *t.shape[1:]], t.dtype)
 
     flat_spec = tf_.TensorSpec([sum(sizes)], np.dtype(variables[0].dtype))
 

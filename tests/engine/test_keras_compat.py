@@ -109,3 +109,14 @@ def test_quiet_for_dtype_wraps_float64_models_only():
     fn = tf.function(lambda x: x)
     assert keras_compat.quiet_for_dtype(f32, fn) is fn
     assert keras_compat.quiet_for_dtype(f64, fn)._sktrain_without_remapper
+
+
+def test_kept_with_stores_past_keras_tracking():
+    model = _model()
+    made = []
+    first = keras_compat.kept_with(model, "_slot", "k", lambda: made.append(1) or [1])
+    again = keras_compat.kept_with(model, "_slot", "k", lambda: made.append(1) or [2])
+    assert first is again and made == [1]
+    assert "_slot" not in [v.path for v in model.variables]  # not tracked
+    keras_compat.forget_kept(model, "_slot")
+    assert keras_compat.kept_with(model, "_slot", "k", lambda: [3]) == [3]
