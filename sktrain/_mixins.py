@@ -18,10 +18,19 @@ def _partial_fit_available(est):
     return est._partial_fit_available()
 
 
+def _class_rule(target, name):
+    """sklearn's rule on the classes of a continued fit, from the target
+    (``ClassificationTarget``); a target without it (a user's encoder, which
+    owns the labels) accepts anything."""
+    return getattr(target, name, lambda _: None)
+
+
 class ClassifierHooks(ClassifierMixin):
     """sklearn's ClassifierMixin plus the classifier side of the lifecycle."""
 
     _STORED = ("classes_",)
+    # SciKeras took the classes from the first partial_fit's y; sklearn asks
+    _CLASSES_FROM_FIRST_Y = False
 
     @available_if(_partial_fit_available)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -34,7 +43,11 @@ class ClassifierHooks(ClassifierMixin):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Target labels.
         classes : array-like of shape (n_classes,), default=None
-            All labels that can appear in any call; required on the first one.
+            All labels that can appear in any call; required on the first
+            one (the Keras* wrappers take the first y's labels instead, as
+            SciKeras did). A later call may omit it or pass the same classes again
+            (other classes raise a ``ValueError``); its y may hold any subset
+            of them.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
 
@@ -43,8 +56,13 @@ class ClassifierHooks(ClassifierMixin):
         self : object
             The trained estimator.
         """
-        if not hasattr(self, "model_") and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if not hasattr(self, "model_"):
+            if classes is None and not self._CLASSES_FROM_FIRST_Y:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+        elif classes is not None:
+            _class_rule(self._target, "check_classes")(classes)
         return self._partial_fit(X, y, sample_weight=sample_weight, classes=classes)
 
     def predict(self, X):
@@ -105,6 +123,11 @@ class ClassifierHooks(ClassifierMixin):
 
     def _make_target(self):
         return ClassificationTarget(type(self).__name__)
+
+    def _continue(self, X, y, incremental):
+        if not incremental:  # fit with warm_start=True: sklearn's rule
+            _class_rule(self._target, "check_same_classes")(y)
+        super()._continue(X, y, incremental)
 
     def _before_build(self, X, y):
         super()._before_build(X, y)

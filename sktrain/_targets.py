@@ -13,7 +13,11 @@ import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import column_or_1d
 
 from ._io.registry import state_class
@@ -55,6 +59,11 @@ class Target(Protocol):
     def validation_score(self, y, out, sample_weight) -> float:
         """sklearn's score of the network output on the validation split."""
 
+    # a classification target may also give sklearn's rules on the classes
+    # of a continued fit (``ClassifierHooks`` asks for them):
+    # ``check_classes(classes)`` (partial_fit) and ``check_same_classes(y)``
+    # (fit with warm_start=True)
+
 
 def as_1d_if_column(y):
     """Ravel a column vector y with sklearn's DataConversionWarning."""
@@ -69,7 +78,9 @@ class ClassificationTarget:
     """Binary, multiclass and multilabel-indicator targets.
 
     ``kind`` is 'binary' (one sigmoid unit), 'multiclass' (softmax over
-    ``classes_``) or 'multilabel' (one sigmoid unit per label).
+    ``classes_``) or 'multilabel' (one sigmoid unit per label). A y of a
+    single class is a binary target that always predicts that class (as
+    sklearn's MLP does): the unit trains towards 0, the class's code.
     """
 
     def __init__(self, estimator_name):
@@ -94,12 +105,6 @@ class ClassificationTarget:
             )
         self._encoder = LabelEncoder().fit(y if classes is None else classes)
         self.classes_ = self._encoder.classes_
-        if classes is None and len(self.classes_) < 2:
-            raise ValueError(
-                f"{self.estimator_name} needs samples of at least 2 classes in "
-                f"the data, but the data contains only one class: "
-                f"{self.classes_[0]!r}."
-            )
         self.kind = "binary" if len(self.classes_) <= 2 else "multiclass"
         self.target_type = type_of_target(self.classes_)
         return self
@@ -139,6 +144,31 @@ class ClassificationTarget:
     @property
     def out_activation(self):
         return "softmax" if self.kind == "multiclass" else "logistic"
+
+    def check_classes(self, classes):
+        """``partial_fit``'s rule: ``classes``, when given again, must be the
+        fitted ones (sklearn's message)."""
+        if not np.array_equal(self.classes_, unique_labels(classes)):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to "
+                f"partial_fit, was: {self.classes_!r}. Every call must pass "
+                "the classes of the first (or None); to learn other classes, "
+                "fit a new estimator."
+            )
+
+    def check_same_classes(self, y):
+        """``warm_start``'s rule (sklearn's): a refit's y has exactly the
+        fitted classes; ``partial_fit`` may see a subset (``check``)."""
+        if self.kind == "multilabel":
+            return  # the columns are the labels: ``check`` compares them
+        present = unique_labels(y)
+        if set(present.tolist()) != set(self.classes_.tolist()):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes "
+                f"as in the previous call to fit. Previously got {self.classes_}, "
+                f"`y` has {present}. Set warm_start=False to train a new "
+                "network on these classes."
+            )
 
     def check(self, y, *, context):
         """Raise if y's labels are not a subset of the fitted classes."""
@@ -193,7 +223,14 @@ class ClassificationTarget:
         return weights[self.class_codes(y)]
 
     def stratify(self, y):
-        return None if self.kind == "multilabel" else y
+        """The labels, or for two classes what sklearn's MLP stratifies by:
+        the binarized y's one column, whose groups a too-rare-class error
+        names 'True' (``classes_[1]``) and 'False' (same split either way)."""
+        if self.kind == "multilabel":
+            return None
+        if len(self.classes_) == 2:
+            return (self.class_codes(y) == 1).reshape(-1, 1)
+        return y
 
     def validation_score(self, y, out, sample_weight):
         return accuracy_score(y, self.decode(out), sample_weight=sample_weight)
@@ -205,6 +242,8 @@ class ClassificationTarget:
     def proba(self, out):
         """Network output -> predict_proba array."""
         out = out.reshape(len(out), -1)
+        if len(self.classes_) == 1:
+            return np.ones((len(out), 1), dtype=out.dtype)
         if self._logits:
             out = (
                 _sigmoid(out)
@@ -222,6 +261,8 @@ class ClassificationTarget:
         cut = 0.0 if self._logits else 0.5
         if self.kind == "multilabel":
             return (out > cut).astype(int)
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, len(out))
         if self._one_unit:
             codes = (out.reshape(-1) > cut).astype(int)
         else:

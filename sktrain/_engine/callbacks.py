@@ -5,7 +5,10 @@ of training it keeps the starting weights; at each epoch end it
 
 1. guards against faults: a NaN/inf loss puts back the weights of the last
    finite epoch and stops training (a flag; ``faults.report_faults`` then
-   raises or warns);
+   raises or warns). A listener that keeps its own result (the MLP's
+   ``early_stopping``: the best validation epoch's weights) may take the
+   non-finite epoch as its last one: it is then recorded as an epoch, and
+   ``report_faults`` only warns;
 2. lets the family's *epoch listeners* act (the MLP's sklearn stopping
    rules: ``_mlp/stopping.py``); a listener may add to the epoch's logs,
    keep best weights in ``FitState.best_weights`` or stop training;
@@ -71,6 +74,7 @@ class FitState:
     start_weights: list | None = None
     good_weights: list | None = None  # after the last finite epoch
     nonfinite_epoch: int | None = None
+    nonfinite_taken: bool = False  # a listener took that epoch as its last
     interrupted: bool = False
 
 
@@ -81,6 +85,13 @@ class EpochListener:
         """Act on the epoch: ``logs`` may be extended, ``model.stop_training``
         set, ``state.best_weights`` kept."""
         raise NotImplementedError
+
+    def on_nonfinite_epoch(self, model, state, logs):
+        """The epoch's loss is NaN/inf (the last finite epoch's weights are
+        back, training stops). Return True to take it as the last epoch of
+        a result the listener keeps (``state.best_weights``): it is recorded
+        and the fault only warns. By default, False: a fault."""
+        return False
 
 
 def epoch_monitor(state, listeners=()):
@@ -108,13 +119,28 @@ class _Monitor:
         state = self.state
         logs = dict(logs or {})
         if not np.isfinite(float(logs.get("loss", np.nan))):
-            state.nonfinite_epoch = state.n_iter + 1
-            self.model.set_weights(state.good_weights)
-            self.model.stop_training = True
+            self._nonfinite(logs)
             return
         state.good_weights = self.model.get_weights()
         state.n_iter += 1
         for listener in self.listeners:
             listener.on_epoch_end(self.model, state, logs)
+        self._record(logs)
+
+    def _nonfinite(self, logs):
+        state = self.state
+        state.nonfinite_epoch = state.n_iter + 1
+        self.model.set_weights(state.good_weights)
+        self.model.stop_training = True
+        taken = [
+            listener.on_nonfinite_epoch(self.model, state, logs)
+            for listener in self.listeners
+        ]
+        if any(taken):
+            state.nonfinite_taken = True
+            state.n_iter += 1
+            self._record(logs)
+
+    def _record(self, logs):
         for key, value in logs.items():
-            state.history.setdefault(key, []).append(float(value))
+            self.state.history.setdefault(key, []).append(float(value))

@@ -7,9 +7,11 @@
   fraction of float32's rate there and misses the tensor cores);
   ``dtype='float64'`` still asks for float64.
 
-With ``dtype=None`` predictions come back in X's float dtype (float64 for
-non-float X), whatever the network computed in; with ``dtype`` set they come
-back in that dtype.
+With ``dtype=None`` predictions come back in X's float dtype, whatever the
+network computed in; for non-float X (ints, bools) in the dtype the network
+computed in (float64 for the MLP on CPU, as sklearn; a wrapped model's own,
+usually Keras' float32, as SciKeras). With ``dtype`` set they come back in
+that dtype.
 """
 
 import numpy as np
@@ -30,17 +32,18 @@ def compute_dtype(requested, X, device):
     return "float64"
 
 
-def output_dtype(X):
-    """The float dtype predictions are returned in: X's own, else float64."""
+def output_dtype(X, computed):
+    """The float dtype predictions are returned in: X's own, else the one
+    the network ``computed`` in."""
     floats = [a.dtype for a in leaves(X) if a.dtype.kind == "f"]
-    return floats[0] if floats else np.dtype(np.float64)
+    return floats[0] if floats else np.dtype(computed)
 
 
-def as_output(out, X):
-    """Cast a float network output (array or list) to ``output_dtype(X)``."""
-    dtype = output_dtype(X)
+def as_output(out, X, computed):
+    """Cast a float network output (array or list) to ``output_dtype``."""
+    dtype = output_dtype(X, computed)
     if isinstance(out, list):
-        return [as_output(o, X) for o in out]
+        return [as_output(o, X, computed) for o in out]
     if out.dtype.kind == "f" and out.dtype != dtype:
         return out.astype(dtype)
     return out

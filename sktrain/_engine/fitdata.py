@@ -44,21 +44,22 @@ class TrainSettings:
     epochs: int
     batch_size: object  # 'auto', None, -1 or an int: see pipeline.batch_size_for
     validation_fraction: float = 0.0
+    # where a stratified split is impossible (a class too rare for both
+    # parts): split unstratified (the wrappers, like Keras) or raise (the MLP,
+    # like sklearn)
+    unstratified_fallback: bool = False
 
 
 def prepare_fit_data(est, X, y, sample_weight, settings):
     """The ``FitData`` of one fit of ``est`` (its target is already fitted)."""
     target = est._target
     sw = check_sample_weight(sample_weight, leaves(X)[0])
-    sw = sw * target.class_weights(y, getattr(est, "class_weight", None))
+    sw = sw * target.class_weights(y, est._class_weight())
     X = cast_inputs(X, est._in_dtypes)
     if not settings.validation_fraction:
         return FitData(_split(est, X, y, sw, None))
-    train, test = train_test_split(
-        np.arange(n_samples(X)),
-        test_size=settings.validation_fraction,
-        random_state=draw_seed(est._rng),
-        stratify=target.stratify(y),
+    train, test = _validation_rows(
+        n_samples(X), target.stratify(y), settings, draw_seed(est._rng)
     )
     if len(test) < 2:
         raise ValueError(
@@ -66,6 +67,20 @@ def prepare_fit_data(est, X, y, sample_weight, settings):
             "fraction or the size of your dataset."
         )
     return FitData(_split(est, X, y, sw, train), _split(est, X, y, sw, test))
+
+
+def _validation_rows(n, stratify, settings, seed):
+    """(train rows, validation rows), stratified by ``stratify`` if given."""
+    rows = np.arange(n)
+    size = settings.validation_fraction
+    try:
+        return train_test_split(
+            rows, test_size=size, random_state=seed, stratify=stratify
+        )
+    except ValueError:
+        if stratify is None or not settings.unstratified_fallback:
+            raise
+        return train_test_split(rows, test_size=size, random_state=seed)
 
 
 def _split(est, X, y, sw, rows):

@@ -93,7 +93,8 @@ def check_input_arrays(X, *, name):
     """Validate each array of a structured or N-D X (numeric, finite, same rows).
 
     Integer arrays keep their type (token ids for an Embedding layer);
-    everything else becomes a float array.
+    everything else becomes a float array. In a dict or list of inputs a 1-D
+    array is one feature per sample (n_samples, 1), as in Keras.
     """
 
     def check(a):
@@ -110,6 +111,8 @@ def check_input_arrays(X, *, name):
     if isinstance(X, (list, tuple)) and not is_structured(X):
         X = np.asarray(X)
     X = map_inputs(check, X)
+    if is_structured(X):  # one input of a multi-input model may be one feature
+        X = map_inputs(lambda a: a.reshape(-1, 1) if a.ndim == 1 else a, X)
     for a in leaves(X):
         if a.ndim < 2:
             raise ValueError(
@@ -150,7 +153,8 @@ def check_same_inputs(X, expected, *, name):
             where = "" if not is_structured(X) else f" (input {key!r})"
             raise ValueError(
                 f"X{where} has samples of shape {tuple(g)}, but {name} is "
-                f"expecting samples of shape {tuple(e)} as input."
+                f"expecting samples of shape {tuple(e)} as input (the number "
+                "of dimensions in X and their sizes must stay the same)."
             )
 
 

@@ -142,7 +142,8 @@ def make_feed(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights, in_grap
 def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=False):
     """A repeating dataset of (x, y, sample_weight) batches; returns (ds, steps).
 
-    X (and Y) may be one array or a dict/list of arrays (multi-input models).
+    X (and Y) may be one array or a dict/list of arrays (multi-input or
+    multi-output models).
     ``normalize_weights`` rescales each batch's weights to mean 1, so Keras'
     ``sum(w * loss) / batch_size`` becomes sklearn's ``sum(w * loss) / sum(w)``.
     Weights that are all 1 are left out: the batches are (x, y) and the train
@@ -162,6 +163,7 @@ def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=Fals
         y = map_inputs(lambda t: tf_.gather(t, i), Y_t)
         # tf.data would pack a list into one tensor; a tuple stays separate
         x = tuple(x) if isinstance(x, list) else x
+        y = tuple(y) if isinstance(y, list) else y  # a multi-output model's
         if sw_t is None:
             return (x, y)
         return (x, y, batch_weights(tf_.gather(sw_t, i), normalize_weights))

@@ -44,10 +44,12 @@ class BaseTrainer(BaseEstimator, abc.ABC):
     - ``_train_settings(incremental)``: epochs, batch size, validation
       fraction (a ``TrainSettings``).
 
-    Optional hooks, with defaults here: ``_before_build(X, y)`` (fitted
+    Optional hooks, with defaults here: ``_new_target()``,
+    ``_before_build(X, y)`` (fitted
     attributes the builder needs), ``_epoch_listeners(data)`` (per-epoch
     rules), ``_record(state, listeners, data, incremental)`` (family fitted
     attributes), ``_on_continue(incremental)``, ``_keras_fit_kwargs(data)``,
+    ``_class_weight()``,
     ``_user_callbacks()``, ``_validate_fit_data`` / ``_validate_X``,
     ``_make_predictor()``, ``_predict_chunk()``, ``_check_partial_fit()``,
     ``_partial_fit_available()``.
@@ -135,6 +137,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         fresh = not hasattr(self, "model_") or not (incremental or self.warm_start)
         X, y = self._validate_fit_data(X, y, reset=fresh)
         state = FitState()
+        history = dict(getattr(self, "history_", {}))  # a failed fit restores it
         try:
             with device_scope(self.device):
                 if fresh:
@@ -147,6 +150,8 @@ class BaseTrainer(BaseEstimator, abc.ABC):
                 self._fit_loop(data, settings, state, listeners)
         except BaseException:
             self._undo_failed_fit(fresh, state)
+            if not fresh:
+                self.history_ = history
             raise
         self._finalize(state, data, listeners, incremental)
         report_faults(self, state)
@@ -166,7 +171,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         from .keras_compat import quiet_model_optimizer
 
         self._rng = check_random_state(self.random_state)
-        self._target = self._make_target().fit(y, classes)
+        self._target = self._new_target().fit(y, classes)
         self._dtype = compute_dtype(getattr(self, "dtype", None), X, self.device)
         self._in_dtypes = self._dtype
         self._sample_shapes = sample_shapes(X)
@@ -176,6 +181,10 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         self._compile_model()
         quiet_model_optimizer(self.model_)
         self.history_ = {}
+
+    def _new_target(self):
+        """Hook: the unfitted target encoder of a fresh fit."""
+        return self._make_target()
 
     def _before_build(self, X, y):
         """Hook: fitted attributes the model builder needs."""
@@ -195,6 +204,10 @@ class BaseTrainer(BaseEstimator, abc.ABC):
 
     def _on_continue(self, incremental):
         """Hook: apply settings that may change between continued fits."""
+
+    def _class_weight(self):
+        """Hook: the class weights of this fit (None, a dict or 'balanced')."""
+        return getattr(self, "class_weight", None)
 
     def _epoch_listeners(self, data):
         """Hook: the family's per-epoch rules (``callbacks.EpochListener``)."""
@@ -293,8 +306,8 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         """Leave no half-fitted estimator behind when fit raises.
 
         A fresh fit forgets everything it set (the estimator is not fitted);
-        a continued fit puts back the weights it started from, so the
-        fitted attributes still describe the model.
+        a continued fit puts back the weights it started from (and ``_fit``
+        its ``history_``), so the fitted attributes still describe the model.
         """
         if fresh:
             for name in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
@@ -328,7 +341,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             out = self._predictor(X, chunk=self._predict_chunk())
         if getattr(self, "dtype", None) is not None:
             return out  # the dtype the user asked for
-        return as_output(out, X)
+        return as_output(out, X, self._dtype)
 
     def _predict_chunk(self):
         """Hook: rows per forward call (None: the predictor's default)."""

@@ -34,11 +34,12 @@ def instantiate(obj, params, *, prefix, resolve=None):
             return obj
         obj = resolve(obj)
     if inspect.isclass(obj):
+        args, params = _positional(params)
         names, open_ended = signature_names(obj)
         check_names(
             params, names, where=obj.__name__, prefix=prefix, open_ended=open_ended
         )
-        return obj(**params)
+        return obj(*args, **params)
     if hasattr(obj, "get_config") and hasattr(type(obj), "from_config"):
         config = object_config(obj)
         check_names(params, config, where=type(obj).__name__, prefix=prefix)
@@ -50,6 +51,25 @@ def instantiate(obj, params, *, prefix, resolve=None):
             "name instead."
         )
     return obj
+
+
+def _positional(params):
+    """(positional arguments, keywords): ``<prefix>__0``, ``__1``, ... are a
+    class's positional arguments, in index order (SciKeras' routing)."""
+    numbered = sorted((int(k), v) for k, v in params.items() if k.isdigit())
+    if [i for i, _ in numbered] != list(range(len(numbered))):
+        raise ValueError(
+            f"Positional arguments must be numbered 0, 1, ... without gaps; got "
+            f"{[i for i, _ in numbered]}."
+        )
+    return [v for _, v in numbered], {
+        k: v for k, v in params.items() if not k.isdigit()
+    }
+
+
+def as_items(value):
+    """A list or dict of objects as it is; one object as a one-item list."""
+    return value if isinstance(value, (list, tuple, dict)) else [value]
 
 
 def instantiate_many(items, params, *, prefix, resolve=None):

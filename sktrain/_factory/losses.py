@@ -116,8 +116,8 @@ def with_dtype(loss, dtype):
         cls, config = FunctionLoss, {"fn": loss}
     else:
         raise ValueError(
-            f"loss must be a name, a Keras loss class or instance, or a function; "
-            f"got {loss!r}."
+            "Provide a `loss`: a name, a Keras loss class or instance, or a "
+            f"function; got {loss!r}."
         )
     if dtype is not None and "dtype" in inspect.signature(cls.__init__).parameters:
         return cls(**{**config, "dtype": dtype})
@@ -130,6 +130,23 @@ def loss_name(loss):
         return loss.lower()
     name = getattr(loss, "name", None) or getattr(loss, "__name__", "")
     return str(name).lower()
+
+
+def canonical_loss_name(loss):
+    """One spelling per Keras loss, to compare losses given in any form:
+    'mae', ``MeanAbsoluteError``, ``MeanAbsoluteError()`` and
+    ``mean_absolute_error`` are all 'mean_absolute_error'."""
+    import re
+
+    if isinstance(loss, str):
+        try:
+            loss = _loss_class(loss)
+        except ValueError:
+            return loss.lower()
+    cls = loss if inspect.isclass(loss) else type(loss)
+    if isinstance(loss, keras().losses.Loss) or inspect.isclass(loss):
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+    return str(getattr(loss, "__name__", loss)).lower()
 
 
 def check_loss_fits_target(loss, kind, soft_targets=False):
@@ -160,13 +177,24 @@ def check_binary_units(loss, kind, units):
         )
 
 
+def _only(loss):
+    """The loss of a one-output model compiled with ``loss=[loss]`` (or a
+    one-entry dict), else ``loss`` itself."""
+    if isinstance(loss, (list, tuple)) and len(loss) == 1:
+        return loss[0]
+    if isinstance(loss, dict) and len(loss) == 1:
+        return next(iter(loss.values()))
+    return loss
+
+
 def uses_sparse_labels(loss):
     """True when the loss expects integer class codes instead of one-hot rows."""
-    return "sparse" in loss_name(loss)
+    return "sparse" in loss_name(_only(loss))
 
 
 def from_logits(loss):
     """True when the loss reads the network's output as logits."""
+    loss = _only(loss)
     if hasattr(loss, "from_logits"):
         return bool(loss.from_logits)
     config = loss.get_config() if hasattr(loss, "get_config") else {}

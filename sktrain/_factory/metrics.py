@@ -1,7 +1,7 @@
 """``metrics`` -> fresh Keras metric objects (names, classes or instances)."""
 
 from .._engine.backend import keras
-from .instantiate import instantiate_many
+from .instantiate import as_items, instantiate_many
 
 
 def make_metrics(metrics, params=None):
@@ -14,5 +14,6 @@ def make_metrics(metrics, params=None):
         found = k.metrics.get(name)
         return found if isinstance(found, type) else type(found)
 
-    items = metrics if isinstance(metrics, dict) else list(metrics)
+    items = as_items(metrics)
+    items = items if isinstance(items, dict) else list(items)
     return instantiate_many(items, params or {}, prefix="metrics", resolve=resolve)

@@ -63,8 +63,9 @@ def make_optimizer(spec, params=None, *, param="optimizer"):
         spec = optimizer_class(spec, param=param)
     elif not (inspect.isclass(spec) or isinstance(spec, k.optimizers.Optimizer)):
         raise ValueError(
-            f"{param} must be an optimizer name ('adam', 'sgd', 'adamw', ...), "
-            f"class or keras.optimizers.Optimizer instance; got {spec!r}."
+            f"You must provide an optimizer: {param} must be an optimizer name "
+            "('adam', 'sgd', 'adamw', ...), class or keras.optimizers.Optimizer "
+            f"instance; got {spec!r}."
         )
     return instantiate(spec, params or {}, prefix=param)  # always a new object
 

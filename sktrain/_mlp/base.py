@@ -159,6 +159,16 @@ class BaseMLP(BaseTrainer):
             soft_targets=soft,
         )
 
+    def _output_sum(self):
+        """sklearn's 'log_loss' and 'poisson' sum over labels / outputs where
+        Keras' losses average: the factor from Keras' value to sklearn's
+        (1 for one output and for softmax's categorical cross-entropy,
+        which already sums over the classes)."""
+        named = isinstance(self.loss, str) and self.loss in ("log_loss", "poisson")
+        if named and self._target.kind != "multiclass":
+            return float(self._target.n_outputs)
+        return 1.0
+
     def _compile_model(self):
         from .._factory.losses import uses_sparse_labels
 
@@ -180,9 +190,11 @@ class BaseMLP(BaseTrainer):
             optimizer = make_optimizer(
                 self.solver, mlp_optimizer_params(self), param="solver"
             )
+        factor = self._output_sum()
         model.compile(
             optimizer=optimizer,
             loss=loss,
+            loss_weights=factor if factor != 1 else None,
             metrics=make_metrics(self.metrics),
             jit_compile=False,
         )
@@ -222,6 +234,9 @@ class BaseMLP(BaseTrainer):
             epochs=1 if incremental else self.max_iter,
             batch_size=self.batch_size,
             validation_fraction=self.validation_fraction if stopping else 0,
+            # sklearn stratifies binary targets only (and raises when it
+            # cannot); sktrain also stratifies the others where it can
+            unstratified_fallback=self._target.kind != "binary",
         )
 
     def _fit_loop(self, data, settings, state, listeners):
@@ -264,13 +279,13 @@ class BaseMLP(BaseTrainer):
     def _val_scorer(self, validation):
         from .._engine.predictor import predictor_for
 
-        loss = self._make_loss()
+        loss, factor = self._make_loss(), self._output_sum()
         target = self._target
         shapes, dtypes = self._sample_shapes, self._in_dtypes
 
         def score(model):  # model_, or its cached twin (``trace_cache``)
             out = predictor_for(model, shapes, dtypes)(validation.X)
-            val_loss = float(np.asarray(loss(validation.Y, out)))
+            val_loss = factor * float(np.asarray(loss(validation.Y, out)))
             return (
                 target.validation_score(validation.y, out, validation.sample_weight),
                 val_loss,

@@ -2,12 +2,17 @@
 
 Each hidden layer is ``Dense -> [BatchNormalization] -> Activation ->
 [Dropout]``; the output layer is a ``Dense`` with the output activation.
-Every random component (initializers, dropout) gets its own seed drawn from
-the estimator's ``random_state``, so no global seed is ever touched.
+The default ``kernel_initializer='sklearn'`` is sklearn's own scheme, drawn
+with numpy from the estimator's ``RandomState`` (so a seed gives the same
+initial weights in float32 and float64, and sklearn's for an int seed); a
+Keras initializer and every dropout layer get their own seed drawn from it.
+No global seed is ever touched.
 """
 
 import inspect
 from dataclasses import dataclass
+
+import numpy as np
 
 from .._engine.backend import keras
 from .._engine.seeds import draw_seed
@@ -58,6 +63,37 @@ def keras_activation(name):
     return name
 
 
+SKLEARN_INIT = "sklearn"
+
+
+def sklearn_initial_weights(spec, rng):
+    """sklearn's ``_init_coef`` for every Dense layer: [kernel, bias, ...].
+
+    Layer by layer, a kernel then a bias are drawn uniform in ``(-b, b)``
+    with ``b = sqrt(factor / (fan_in + fan_out))``, ``factor`` 2 for a
+    logistic (sigmoid) hidden activation and 6 otherwise, in float64 from
+    ``rng`` (the order and draws of sklearn's MLP), then cast to the
+    network's dtype.
+    """
+    factor = 2.0 if keras_activation(spec.activation) == "sigmoid" else 6.0
+    units = [spec.n_features, *spec.hidden_layer_sizes, spec.n_outputs]
+    weights = []
+    for fan_in, fan_out in zip(units[:-1], units[1:]):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        weights.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
+        weights.append(rng.uniform(-bound, bound, fan_out))
+    return [w.astype(spec.dtype) for w in weights]
+
+
+def _kernel_initializer(spec, rng):
+    """The Dense layers' kernel initializer: 'zeros' for sklearn's scheme
+    (``build_mlp`` assigns its weights; nothing is drawn from Python's
+    global ``random``), else a fresh Keras one seeded from ``rng``."""
+    if _is_sklearn_init(spec.kernel_initializer):
+        return "zeros"
+    return _initializer(spec.kernel_initializer, draw_seed(rng))
+
+
 def _initializer(spec_init, seed):
     """A fresh, seeded Keras initializer from a name, class or instance."""
     k = keras()
@@ -69,13 +105,14 @@ def _initializer(spec_init, seed):
             init = k.initializers.get(init).__class__
         except ValueError:
             choices = [n for n in dir(k.initializers) if n.islower()]
+            choices.append(SKLEARN_INIT)
             raise unknown_name_error("kernel_initializer", spec_init, choices) from None
     if inspect.isclass(init):
         params = inspect.signature(init).parameters
         return init(seed=int(seed)) if "seed" in params else init()
     raise ValueError(
-        "kernel_initializer must be a Keras initializer name, class or instance; "
-        f"got {spec_init!r}."
+        "kernel_initializer must be 'sklearn' or a Keras initializer name, "
+        f"class or instance; got {spec_init!r}."
     )
 
 
@@ -94,12 +131,15 @@ def build_mlp(spec, rng, alpha=0.0):
     """
     k = keras()
     layers = k.layers
+    sklearn_init = _is_sklearn_init(spec.kernel_initializer)
+    # drawn first: an int seed gives sklearn's own initial weights
+    initial = sklearn_initial_weights(spec, rng) if sklearn_init else None
     hidden_act = keras_activation(spec.activation)
     inputs = k.Input(shape=(spec.n_features,), dtype=spec.dtype, name="X")
     x = inputs
     common = {"dtype": spec.dtype, "kernel_regularizer": _regularizer(spec)}
     for i, units in enumerate(spec.hidden_layer_sizes, start=1):
-        init = _initializer(spec.kernel_initializer, draw_seed(rng))
+        init = _kernel_initializer(spec, rng)
         x = layers.Dense(units, kernel_initializer=init, name=f"dense_{i}", **common)(x)
         if spec.batch_norm:
             x = layers.BatchNormalization(dtype=spec.dtype, name=f"batch_norm_{i}")(x)
@@ -109,7 +149,7 @@ def build_mlp(spec, rng, alpha=0.0):
             x = layers.Dropout(
                 spec.dropout, seed=seed, dtype=spec.dtype, name=f"dropout_{i}"
             )(x)
-    init = _initializer(spec.kernel_initializer, draw_seed(rng))
+    init = _kernel_initializer(spec, rng)
     outputs = layers.Dense(
         spec.n_outputs,
         activation=OUT_ACTIVATIONS[spec.out_activation],
@@ -119,7 +159,20 @@ def build_mlp(spec, rng, alpha=0.0):
     )(x)
     from .._factory.keras_objects import Network
 
-    return Network(inputs, outputs, alpha=alpha, name="mlp")
+    model = Network(inputs, outputs, alpha=alpha, name="mlp")
+    if initial is not None:
+        for variable, value in zip(_dense_variables(model), initial, strict=True):
+            variable.assign(value)
+    return model
+
+
+def _is_sklearn_init(init):
+    return isinstance(init, str) and init == SKLEARN_INIT
+
+
+def _dense_variables(model):
+    """[kernel, bias, ...] of the model's Dense layers, in order."""
+    return [v for d in dense_layers(model) for v in (d.kernel, d.bias)]
 
 
 _FROM_KERAS = {v: k for k, v in OUT_ACTIVATIONS.items()}
@@ -141,8 +194,6 @@ def default_build_fn(
     2-D X; ``hidden_layer_sizes``, ``activation`` and ``dropout`` are its
     hyperparameters (``model__hidden_layer_sizes=(64, 64)``).
     """
-    import numpy as np
-
     if n_features_in is None:
         raise ValueError(
             "model=None builds an MLP, which needs 2-D X (n_samples, "

@@ -39,7 +39,7 @@ class MLPClassifier(ClassifierHooks, BaseMLP):
         l1=0.0,
         l2=0.0,
         batch_norm=False,
-        kernel_initializer="glorot_uniform",
+        kernel_initializer="sklearn",
         metrics=None,
         class_weight=None,
         callbacks=None,
@@ -70,7 +70,8 @@ Parameters
 {MLP_PARAMETERS}
 loss : str, class, keras.losses.Loss or callable, default='log_loss'
     'log_loss' picks binary or categorical cross-entropy from the
-    target; any Keras loss name, class, instance or function also works.
+    target (summed over the labels of a multilabel target, as in
+    sklearn); any Keras loss name, class, instance or function also works.
 
 class_weight : dict, 'balanced' or None, default=None
     Weights of the classes, multiplied into ``sample_weight``.

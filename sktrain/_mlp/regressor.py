@@ -39,7 +39,7 @@ class MLPRegressor(RegressorHooks, BaseMLP):
         l1=0.0,
         l2=0.0,
         batch_norm=False,
-        kernel_initializer="glorot_uniform",
+        kernel_initializer="sklearn",
         metrics=None,
         callbacks=None,
         clipnorm=None,
@@ -73,8 +73,9 @@ Parameters
 ----------
 loss : str, class, keras.losses.Loss or callable, default='squared_error'
     'squared_error' (half the mean squared error, as in sklearn),
-    'poisson' (exponential output), or any Keras loss name ('huber',
-    'mae', ...), class, instance or function.
+    'poisson' (exponential output; summed over the outputs of a 2-D y, as
+    in sklearn), or any Keras loss name ('huber', 'mae', ...), class,
+    instance or function.
 {MLP_PARAMETERS}
 Attributes
 ----------

@@ -5,8 +5,9 @@ records the loss curve, scores the validation split with ``early_stopping``
 (keeping the best weights), counts epochs without ``tol`` improvement,
 applies the 'invscaling' / 'adaptive' learning-rate rules (``solver='sgd'``
 only, as in sklearn), prints sklearn's ``verbose`` line and stops training
-with ``model.stop_training``. The engine's ``EpochMonitor`` calls it only for
-epochs whose loss is finite.
+with ``model.stop_training``. The engine's ``EpochMonitor`` calls
+``on_epoch_end`` for epochs whose loss is finite; with ``early_stopping`` a
+NaN/inf epoch ends the fit as in sklearn (``on_nonfinite_epoch``).
 """
 
 from dataclasses import dataclass
@@ -77,6 +78,19 @@ class SklearnStopping(EpochListener):
                 model.stop_training = True
             else:
                 self.no_improvement_count = 0
+
+    def on_nonfinite_epoch(self, model, state, logs):
+        """A NaN/inf loss. With ``early_stopping`` the fit keeps its best
+        validation weights, as sklearn's MLP does: the epoch is taken as the
+        last one, scored NaN (sklearn's score of a diverged network).
+        Without it, the engine's fault rule (``on_nan``) applies."""
+        if self.val_scorer is None:
+            return False
+        self.loss_curve.append(float(logs.get("loss", np.nan)))
+        self.validation_scores.append(np.nan)
+        logs.update(val_score=np.nan, val_loss=np.nan)
+        self.stopped_early = True
+        return True
 
     def _update_no_improvement(self, model, state):
         tol = self.rules.tol

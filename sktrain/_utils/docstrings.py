@@ -10,6 +10,16 @@ ON_NAN = """\
         the model and warns (RuntimeWarning).
 """
 
+MLP_ON_NAN = (
+    ON_NAN
+    + """\
+        With ``early_stopping=True`` a NaN/inf epoch ends the fit as in
+        sklearn instead: it is recorded (``validation_scores_`` ends with
+        NaN), the best validation epoch's weights are kept and a
+        RuntimeWarning says so.
+"""
+)
+
 MLP_PARAMETERS = dedent("""\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
@@ -104,9 +114,15 @@ MLP_PARAMETERS = dedent("""\
         Insert ``keras.layers.BatchNormalization`` before each hidden
         activation.
 
-    kernel_initializer : str, class or keras.initializers.Initializer, \
-default='glorot_uniform'
-        Initializer of the Dense kernels, seeded from ``random_state``.
+    kernel_initializer : 'sklearn', str, class or \
+keras.initializers.Initializer, default='sklearn'
+        'sklearn' is sklearn's MLP initialization: every Dense kernel and
+        bias uniform in ``(-b, b)``, ``b = sqrt(f / (fan_in + fan_out))``
+        with ``f = 2`` for ``activation='logistic'`` and 6 otherwise, drawn
+        with numpy from ``random_state`` (an int seed gives sklearn's own
+        initial weights, the same in float32 and float64). A Keras
+        initializer name, class or instance initializes the kernels instead
+        (seeded from ``random_state``; biases start at zero).
 
     metrics : list or None, default=None
         Keras metrics to track; their per-epoch values go to ``history_``.
@@ -129,7 +145,7 @@ default='glorot_uniform'
         explicit dtype is used throughout, predictions included. Use
         'float32' for speed on CPU too.
 
-""") + dedent(ON_NAN)
+""") + dedent(MLP_ON_NAN)
 
 MLP_ATTRIBUTES = dedent("""\
     loss_ : float
@@ -203,9 +219,11 @@ WRAPPER_PARAMETERS = (
         ``optimizer__learning_rate=1e-3``). An instance is copied for each
         fit. Ignored when the build function compiles the model itself.
 
-    metrics : list, dict or None, default=None
-        Keras metrics (names, classes or instances); ``metrics__i__name``
-        configures item ``i``. Their per-epoch values go to ``history_``.
+    metrics : str, class, object, list, dict or None, default=None
+        Keras metrics: one (a name, class or instance), a list, or a dict of
+        name -> metric; ``metrics__i__name`` (list) or ``metrics__key__name``
+        (dict) configures one item, ``metrics__name`` every class or name.
+        Their per-epoch values go to ``history_``.
 
     batch_size : int or None, default=None
         Samples per gradient step; None is Keras' 32, -1 the whole data set.
@@ -220,16 +238,20 @@ WRAPPER_PARAMETERS = (
         Keras' progress output during ``fit`` (0 silent, 1 bar, 2 a line per
         epoch). Prediction never prints.
 
-    callbacks : list, dict or None, default=None
-        Keras callbacks (instances or classes; ``callbacks__i__name`` or, for
-        classes, ``callbacks__name`` configures them). Each fit gets fresh
-        copies, so one list can be shared between clones and folds.
+    callbacks : callback, class, list, dict or None, default=None
+        Keras callbacks: one (an instance or a class), a list, or a dict of
+        name -> callback. ``callbacks__i__name`` (list) or
+        ``callbacks__key__name`` (dict) configures one item,
+        ``callbacks__name`` every class; ``callbacks__key__0`` is a class's
+        first positional argument. Each fit gets fresh copies, so one list
+        can be shared between clones and folds.
 
     validation_split : float, default=0.0
         Fraction of the training data held out each fit for Keras' validation
         (``val_loss`` and ``val_<metric>`` in ``history_``). The split is
         shuffled with ``random_state`` and stratified for single-output
-        classification, unlike Keras' "last rows" split.
+        classification (unless a class is too rare to be in both parts),
+        unlike Keras' "last rows" split.
 
     shuffle : bool, default=True
         Reshuffle the training data every epoch (seeded by ``random_state``).

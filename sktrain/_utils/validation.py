@@ -70,12 +70,14 @@ def validate_X_y(estimator, X, y, *, reset, multi_output):
 
 def check_sample_weight(sample_weight, X):
     """Validate sample weights: right length, finite, non-negative, not all 0."""
-    sw = _check_sample_weight(
+    if sample_weight is not None:  # before sklearn's check, with our advice
+        values = np.asarray(sample_weight)
+        if values.ndim and values.size and not values.any():
+            raise ValueError(
+                "Sample weights are zero for every sample (only zeros were "
+                "passed in sample_weight); at least one sample needs a positive "
+                "weight to train on."
+            )
+    return _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
-    if sample_weight is not None and not np.any(sw > 0):
-        raise ValueError(
-            "sample_weight is zero for every sample; at least one sample needs "
-            "a positive weight to train on."
-        )
-    return sw

@@ -6,37 +6,36 @@ model instance, or sktrain's MLP when ``model=None``), how it is compiled
 (``_compile``: kept as the build function compiled it, or from ``loss``,
 ``optimizer``, ``metrics`` and their routed parameters) and Keras-style
 training settings (``epochs``, ``batch_size``, ``validation_split``).
-Parameters beyond the fixed ones (build-function hyperparameters and routed
-``prefix__name`` values) are stored as attributes and reported by
-``get_params``, so ``clone`` and ``GridSearchCV`` see them.
+Parameter handling is ``params.RoutedParams``; SciKeras' ``feature_encoder``
+/ ``target_encoder`` hooks are ``encoders.EncoderHooks``.
 """
 
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length
 
 from .._engine import inputs as inp
-from .._engine.backend import is_keras_model
 from .._engine.fitdata import TrainSettings
 from .._engine.trainer import BaseTrainer
-from .._factory.instantiate import instantiate_many
-from .._utils.routing import PREFIXES, is_routed, routed
-from .._utils.validation import did_you_mean, explain_non_numeric, validate_data
-
-# keras.wrappers' names for build-function and fit keyword dictionaries
-_ALIASES = ("build_fn", "model_kwargs", "fit_kwargs")
+from .._factory.instantiate import as_items, instantiate_many
+from .._utils.routing import routed
+from .._utils.validation import explain_non_numeric, validate_data
+from .encoders import EncoderHooks
+from .params import PLAIN_FIT, RoutedParams
 
 WRAPPER_CONSTRAINTS = {
     "model": [callable, object, None],
     "loss": [str, callable, object, None],
     "optimizer": [str, object],
-    "metrics": [list, tuple, dict, None],
+    # one metric or callback (a name, class or object), a list, or a dict
+    "metrics": [list, tuple, dict, str, callable, HasMethods("update_state"), None],
     "batch_size": [Interval(Integral, -1, None, closed="left"), None],
     "epochs": [Interval(Integral, 1, None, closed="left")],
     "verbose": ["verbose"],
-    "callbacks": [list, tuple, dict, None],
+    "callbacks": [list, tuple, dict, callable, HasMethods("set_model"), None],
     "validation_split": [Interval(Real, 0, 1, closed="left")],
     "shuffle": ["boolean"],
     "random_state": ["random_state"],
@@ -49,11 +48,25 @@ WRAPPER_CONSTRAINTS = {
 }
 
 
-class BaseKerasWrapper(BaseTrainer):
+class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
     """Parameters, routing and model building shared by the Keras* wrappers."""
 
     _parameter_constraints: dict = dict(WRAPPER_CONSTRAINTS)
     _WEIGHTS_IN_PIPELINE = True
+    # the names a build function's ``compile_kwargs`` may hold (SciKeras')
+    _compile_kwargs = frozenset(
+        {
+            "optimizer",
+            "loss",
+            "metrics",
+            "loss_weights",
+            "weighted_metrics",
+            "run_eagerly",
+            "jit_compile",
+            "steps_per_execution",
+            "auto_scale_loss",
+        }
+    )
     _STORED = (
         "X_shape_",
         "X_dtype_",
@@ -63,140 +76,12 @@ class BaseKerasWrapper(BaseTrainer):
         "n_outputs_",
         "n_outputs_expected_",
         "_output_shape",
+        "_feature_encoder",
     )
 
     def __init__(self, model=None, **params):
         self.model = model
         vars(self).update(params)
-
-    # -- parameters -----------------------------------------------------------
-    def _extra_names(self):
-        fixed = set(self._get_param_names())
-        return sorted(
-            k
-            for k in vars(self)
-            if not k.startswith("_") and not k.endswith("_") and k not in fixed
-        )
-
-    def get_params(self, deep=True):
-        """Parameters of this estimator, routed and build-function ones included.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            Also return the parameters of contained estimators.
-
-        Returns
-        -------
-        params : dict
-            Parameter names mapped to their values.
-        """
-        params = super().get_params(deep=deep)
-        params.update({k: getattr(self, k) for k in self._extra_names()})
-        return params
-
-    def set_params(self, **params):
-        """Set parameters, including ``prefix__name`` routed ones.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters; a new plain name must be a parameter of
-            the build function.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        fixed = set(self._get_param_names())
-        if "model" in params:
-            self.model = params.pop("model")
-        for name, value in params.items():
-            if name in fixed:
-                super().set_params(**{name: value})
-            elif (
-                is_routed(name)
-                or name in self._extra_names()
-                or (name in self._build_fn_names())
-            ):
-                setattr(self, name, value)
-            else:
-                raise ValueError(self._unknown_param_message(name))
-        return self
-
-    def __sklearn_clone__(self):
-        from sklearn.base import clone
-
-        params = self.get_params(deep=False)
-        return type(self)(
-            **{
-                k: v if is_keras_model(v) else clone(v, safe=False)
-                for k, v in params.items()
-            }
-        )
-
-    def _build_fn_names(self):
-        from .._utils.routing import signature_names
-
-        fn = self._build_fn()
-        return set(signature_names(fn)[0]) if callable(fn) else set()
-
-    def _build_fn(self):
-        from .._mlp.build import default_build_fn
-
-        source = self.model if self.model is not None else vars(self).get("build_fn")
-        return default_build_fn if source is None else source
-
-    def _unknown_param_message(self, name):
-        head = name.split("__", 1)[0]
-        if "__" in name:
-            return (
-                f"Unknown routing prefix in {name!r}.{did_you_mean(head, PREFIXES)} "
-                f"Valid prefixes: {', '.join(p + '__' for p in PREFIXES)}."
-            )
-        names = sorted(set(self._get_param_names()) | self._build_fn_names())
-        return (
-            f"Invalid parameter {name!r} for estimator {type(self).__name__}."
-            f"{did_you_mean(name, names)} It is neither a parameter of the "
-            "estimator nor of its build function."
-        )
-
-    def _check_extra_params(self):
-        """Every extra parameter must be routed or taken by the build function."""
-        from .buildfn import check_hyperparameters
-
-        for name in self._extra_names():
-            if "__" in name and not is_routed(name):
-                raise ValueError(self._unknown_param_message(name))
-        bare, hyper = self._hyperparameters()
-        fn = self._build_fn()
-        if is_keras_model(fn):
-            if bare or hyper:
-                raise ValueError(
-                    "model is a keras.Model instance, so it takes no "
-                    f"hyperparameters; got {sorted({**bare, **hyper})}. Pass a "
-                    "build function to tune the architecture."
-                )
-            return
-        check_hyperparameters(
-            fn,
-            routed(vars(self), "model"),
-            bare,
-            owner=type(self).__name__,
-            own_names=self._get_param_names(),
-        )
-
-    def _hyperparameters(self):
-        """(plain constructor keywords, all hyperparameters) for the build fn."""
-        params = self.get_params(deep=False)
-        bare = {
-            k: params[k]
-            for k in self._extra_names()
-            if not is_routed(k) and "__" not in k and k not in _ALIASES
-        }
-        wrappers_kwargs = params.get("model_kwargs") or {}
-        return bare, {**bare, **wrappers_kwargs, **routed(params, "model")}
 
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Train a new network on X and y (or continue it with ``warm_start``).
@@ -226,32 +111,86 @@ class BaseKerasWrapper(BaseTrainer):
         finally:
             del self._call_fit_kwargs
 
+    def initialize(self, X, y=None):
+        """Build and compile the network for X and y without training it.
+
+        A model instance given as ``model`` keeps its weights (and its
+        compile settings, if it was compiled), so a pretrained network
+        predicts at once; ``partial_fit`` or ``warm_start=True`` then
+        fine-tune it. ``fit`` without ``warm_start`` builds anew, as always.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, N-D array, or dict/list of arrays
+            Data of the shape the network takes (a few rows suffice).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets: they fix the classes, outputs and target encoding.
+
+        Returns
+        -------
+        self : object
+            The estimator, ready to predict (``n_iter_ == 0``).
+        """
+        from .._engine.backend import device_scope
+
+        self._validate_params()
+        X, y = self._validate_fit_data(X, y, reset=True)
+        try:
+            with device_scope(self.device):
+                self._initialize(X, y, None)
+        except BaseException:
+            self._undo_failed_fit(True, None)
+            raise
+        self.n_iter_ = 0
+        self._predictor = self._make_predictor()
+        return self
+
+    @property
+    def current_epoch(self):
+        """Epochs trained so far over all fits since the network was built
+        (0 before the first fit; SciKeras' name)."""
+        history = getattr(self, "history_", None) or {}
+        return len(history.get("loss", []))
+
     # -- training settings (lifecycle hooks) ---------------------------------
+    def _on_continue(self, incremental):
+        """A ``fit`` call trains ``epochs`` epochs from epoch 0, also with
+        ``warm_start`` (which keeps the weights only), as in SciKeras and
+        ``keras.Model.fit``; ``partial_fit`` goes on from ``current_epoch``."""
+        if not incremental:
+            self.history_ = {}
+
     def _fit_routed(self):
         params = self.get_params(deep=False)
         return {
             **(params.get("fit_kwargs") or {}),
+            **{k: params[k] for k in PLAIN_FIT if k in params},
             **routed(params, "fit"),
             **vars(self).get("_call_fit_kwargs", {}),
         }
 
     def _train_settings(self, incremental):
-        routed_fit = self._fit_routed()
+        routed_fit = self._fit_routed()  # fit__epochs etc. override, as in SciKeras
         epochs = 1 if incremental else int(routed_fit.get("epochs", self.epochs))
         return TrainSettings(
             epochs=epochs,
             batch_size=routed_fit.get("batch_size", self.batch_size),
-            validation_fraction=self.validation_split,
+            validation_fraction=routed_fit.get(
+                "validation_split", self.validation_split
+            ),
+            unstratified_fallback=True,
+        )
+
+    def _class_weight(self):
+        return self._fit_routed().get(
+            "class_weight", getattr(self, "class_weight", None)
         )
 
     def _user_callbacks(self):
-        callbacks = self.callbacks
-        if callbacks is None:
+        if self.callbacks is None:
             return []
-        if not isinstance(callbacks, (list, tuple, dict)):
-            callbacks = [callbacks]
         params = routed(self.get_params(deep=False), "callbacks")
-        made = instantiate_many(callbacks, params, prefix="callbacks")
+        made = instantiate_many(as_items(self.callbacks), params, prefix="callbacks")
         return list(made.values()) if isinstance(made, dict) else made
 
     def _keras_fit_kwargs(self, data):
@@ -271,11 +210,13 @@ class BaseKerasWrapper(BaseTrainer):
 
     # -- data -----------------------------------------------------------------
     def _validate_fit_data(self, X, y, *, reset):
+        X = self._encode_features(X, y, reset=reset)
         if self._nd_input(X):
-            X = self._validate_X(X, reset=reset)
+            X = self._check_X(X, reset=reset)
             y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
             check_consistent_length(inp.leaves(X)[0], y)
         else:
+            self._check_layout(X, reset=reset)
             X, y = validate_data(
                 self,
                 X,
@@ -290,6 +231,14 @@ class BaseKerasWrapper(BaseTrainer):
                 self._sample_shapes = (X.shape[1],)
         return X, self._check_y(y)
 
+    def _check_layout(self, X, *, reset):
+        """A 2-D X for a network fitted on N-D or several inputs: say so
+        before sklearn's feature count does, less clearly."""
+        fitted = None if reset else self._sample_shapes
+        if fitted is not None and (inp.is_structured(fitted) or len(fitted) > 1):
+            X = X if hasattr(X, "shape") else np.asarray(X)
+            inp.check_same_inputs(X, fitted, name=type(self).__name__)
+
     @staticmethod
     def _nd_input(X):
         return inp.is_structured(X) or (
@@ -297,14 +246,16 @@ class BaseKerasWrapper(BaseTrainer):
         )
 
     def _validate_X(self, X, *, reset):
+        return self._check_X(self._encode_features(X, None, reset=reset), reset=reset)
+
+    def _check_X(self, X, *, reset):
         if not self._nd_input(X):
+            self._check_layout(X, reset=reset)
             X = validate_data(
                 self, X, reset=reset, accept_sparse="csr", dtype="numeric"
             )
             if reset:
                 self._sample_shapes = (X.shape[1],)
-            elif inp.is_structured(self._sample_shapes) or len(self._sample_shapes) > 1:
-                inp.check_same_inputs(X, self._sample_shapes, name=type(self).__name__)
             return X
         with explain_non_numeric(type(self).__name__):
             X = inp.check_input_arrays(X, name=type(self).__name__)
@@ -325,7 +276,7 @@ class BaseKerasWrapper(BaseTrainer):
         self.y_ndim_ = y.ndim
         self.target_type_ = self._target.target_type
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-        self.n_outputs_expected_ = 1
+        self.n_outputs_expected_ = getattr(self._target, "n_outputs_expected_", 1)
 
     # -- the network ------------------------------------------------------------
     def _architecture(self, X):

@@ -42,6 +42,12 @@ def describe(fn):
     return getattr(fn, "__name__", None) or type(fn).__name__
 
 
+class HyperparameterError(TypeError, ValueError):
+    """A hyperparameter the build function does not take: a ``TypeError``
+    as calling the function with it would raise, and a ``ValueError`` as
+    for any invalid parameter value."""
+
+
 def check_hyperparameters(fn, routed_hyper, bare_hyper, *, owner, own_names=()):
     """Refuse hyperparameters the build function does not take.
 
@@ -51,14 +57,22 @@ def check_hyperparameters(fn, routed_hyper, bare_hyper, *, owner, own_names=()):
     """
     names, open_ended = signature_names(fn)
     where = f"the build function {describe(fn)!r}"
-    check_names(routed_hyper, names, where=where, prefix="model", open_ended=open_ended)
+    try:
+        check_names(
+            routed_hyper, names, where=where, prefix="model", open_ended=open_ended
+        )
+    except ValueError as exc:
+        raise HyperparameterError(
+            f"{describe(fn)}() got an unexpected keyword argument: {exc}"
+        ) from None
     if open_ended:
         return
     for name in bare_hyper:
         if name not in names:
-            raise ValueError(
+            raise HyperparameterError(
                 f"{owner} got the parameter {name!r}, which is neither one of "
-                f"its own nor a parameter of {where}."
+                f"its own nor a parameter of {where} ({describe(fn)}() got an "
+                f"unexpected keyword argument {name!r})."
                 f"{did_you_mean(name, [*names, *own_names])} {describe(fn)!r} takes: "
                 f"{', '.join(names) or '(nothing)'}."
             )
@@ -80,9 +94,9 @@ def call_build_fn(fn, *, hyper, data, scikeras, arrays, own_params):
             if name in source:
                 kwargs[name] = source[name]
                 break
-    if open_ended:
+    if open_ended:  # in SciKeras' order: hyperparameters, then its three
+        kwargs.update({k: v for k, v in hyper.items() if k not in kwargs})
         kwargs.update(scikeras)
-        kwargs.update(hyper)
     missing = [n for n in _required(fn) if n not in kwargs]
     if missing:
         raise ValueError(

@@ -21,6 +21,7 @@ class KerasClassifier(ClassifierHooks, BaseKerasWrapper):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
     _STORED = ("n_classes_",)
+    _CLASSES_FROM_FIRST_Y = True
 
     def __init__(
         self,
@@ -50,7 +51,8 @@ class KerasClassifier(ClassifierHooks, BaseKerasWrapper):
 
     def _before_build(self, X, y):
         super()._before_build(X, y)
-        self.n_classes_ = len(self.classes_)
+        learned = getattr(self._target, "n_classes_", None)  # a user's encoder's
+        self.n_classes_ = len(self.classes_) if learned is None else learned
 
 
 @estimator

@@ -15,15 +15,20 @@ _OWNED = {
     "x": "X",
     "y": "y",
     "sample_weight": "sample_weight (fit's argument)",
-    "class_weight": "class_weight",
     "callbacks": "callbacks",
     "shuffle": "shuffle",
-    "validation_split": "validation_split",
     "validation_data": "validation_split",
     "steps_per_epoch": "batch_size",
     "initial_epoch": "warm_start / partial_fit",
 }
-_SKTRAIN_ONLY = {"epochs", "batch_size", "validation_batch_size"}
+# fit__ aliases of the estimator's own settings (SciKeras routes them so)
+_SKTRAIN_ONLY = {
+    "epochs",
+    "batch_size",
+    "validation_batch_size",
+    "validation_split",
+    "class_weight",
+}
 
 
 def keras_fit_kwargs(est, data):
@@ -45,7 +50,8 @@ def keras_fit_kwargs(est, data):
     }
     if data.validation is not None:
         batch_size = fit.get(
-            "validation_batch_size", est._train_settings(False).batch_size
+            "validation_batch_size",
+            est._train_settings(False).batch_size,
         )
         kwargs.update(_validation(data.validation, batch_size))
     return kwargs

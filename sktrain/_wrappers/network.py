@@ -14,6 +14,7 @@ from .._engine import inputs as inp
 from .._engine.backend import is_keras_model, keras
 from .._engine.seeds import draw_seed, seeded_python_random
 from .._factory.losses import (
+    canonical_loss_name,
     check_loss_fits_target,
     from_logits,
     make_loss,
@@ -57,8 +58,12 @@ def build_network(est, X, y):
                 f"{type(model).__name__}."
             )
         est._in_dtypes = input_dtypes(model, X)
-        out = _probe(model, X, est._in_dtypes)
-    est._output_shape = tuple(out.shape[1:])
+        out = _probe(model, X, est._in_dtypes, several=_own_encoding(est))
+    if isinstance(out, (list, tuple)):  # a multi-output model, a user's encoder
+        est._output_shape = [tuple(o.shape[1:]) for o in out]
+        out = out[0]
+    else:
+        est._output_shape = tuple(out.shape[1:])
     dtype = np.dtype(keras().backend.standardize_dtype(out.dtype))
     if dtype.kind == "f":  # a model that ignores ``dtype`` computes in its own
         est._dtype = dtype.name
@@ -66,14 +71,34 @@ def build_network(est, X, y):
 
 
 def _clone_instance(model):
+    """A copy of the user's model: same layers, same weights (a pretrained
+    model stays pretrained) and, if it was compiled, the same compile
+    settings; the user's instance itself is never trained."""
     k = keras()
     try:
-        return k.models.clone_model(model)
+        clone = k.models.clone_model(model)
     except Exception as exc:  # noqa: BLE001 - explain, keep the cause
         raise ValueError(
             f"Could not clone the keras.Model given as model ({exc}). Subclassed "
             "models need get_config/from_config to be cloned; otherwise pass a "
             "build function that creates the model."
+        ) from exc
+    if model.built and model.weights and clone.built:
+        clone.set_weights(model.get_weights())
+    if model.compiled:
+        _compile_like(clone, model)
+    return clone
+
+
+def _compile_like(clone, model):
+    """Compile ``clone`` as ``model`` was (fresh optimizer and metrics)."""
+    try:
+        clone.compile_from_config(model.get_compile_config())
+    except Exception as exc:  # noqa: BLE001 - explain, keep the cause
+        raise ValueError(
+            "The keras.Model given as model is compiled, but its compile "
+            f"settings could not be copied ({exc}). Pass an uncompiled model "
+            "and set loss=, optimizer= and metrics= on the estimator instead."
         ) from exc
 
 
@@ -97,7 +122,7 @@ def data_arguments(est, X, seed):
 
 def _meta(est):
     previous_fit = {"model_", "history_", "n_iter_"}  # left by an earlier fit
-    return {
+    meta = {
         k: v
         for k, v in vars(est).items()
         if k.endswith("_")
@@ -105,6 +130,9 @@ def _meta(est):
         and not k.startswith("_")
         and k not in previous_fit
     }
+    meta["feature_encoder_"] = vars(est).get("_feature_encoder")
+    meta["target_encoder_"] = getattr(est._target, "encoder", est._target)
+    return meta
 
 
 def _scikeras_arguments(est):
@@ -120,7 +148,7 @@ def _scikeras_arguments(est):
 def _keras_wrappers_y(est, y):
     """y as keras.wrappers hands it to build functions: one-hot or 2-D."""
     target = est._target
-    if target.kind in ("binary", "multiclass"):
+    if target.kind in ("binary", "multiclass") and hasattr(target, "class_codes"):
         return np.eye(len(target.classes_))[target.class_codes(y)]
     return np.asarray(y).reshape(len(y), -1)
 
@@ -154,8 +182,16 @@ def _declared_dtypes(model, X):
     return dtypes[0] if len(dtypes) == 1 else None
 
 
-def _probe(model, X, dtypes):
-    """Run the new model on two rows (builds its weights, shows its output)."""
+def _own_encoding(est):
+    """True when a user's ``target_encoder`` lays out the outputs."""
+    from .encoders import EncoderTarget
+
+    return isinstance(est._target, EncoderTarget)
+
+
+def _probe(model, X, dtypes, several=False):
+    """Run the new model on two rows (builds its weights, shows its output);
+    ``several`` outputs are allowed when a user's encoder produces them."""
     rows = inp.take_rows(X, slice(0, 2))
 
     def dense(a, dtype):
@@ -163,7 +199,10 @@ def _probe(model, X, dtypes):
         return np.asarray(a, dtype=dtype)
 
     out = model(inp.map_inputs2(dense, rows, dtypes), training=False)
-    if isinstance(out, (list, tuple, dict)):
+    if isinstance(out, (list, tuple)) and len(out) == 1:
+        return out[0]
+    listed = isinstance(out, (list, tuple))
+    if isinstance(out, dict) or (listed and not several):
         raise ValueError(
             f"The model has {len(out)} outputs; sktrain wrappers train models "
             "with one output. Concatenate the heads into one output layer "
@@ -205,14 +244,39 @@ def compile_network(est):
     """Compile ``est.model_`` unless the build function compiled it."""
     model = est.model_
     if model.compiled:
+        _check_compiled_loss(est, model)
         return
-    units = est._output_shape[-1] if est._output_shape else 1
+    shape = est._output_shape
+    units = None if isinstance(shape, list) else (shape[-1] if shape else 1)
     model.compile(**compile_kwargs(est, units=units, dtype=est._dtype))
+
+
+def _check_compiled_loss(est, model):
+    """A loss set on the estimator must be the one the model was compiled
+    with: the build function's compile wins, so a different one would be
+    silently ignored."""
+    import inspect
+
+    given = est.loss
+    default = inspect.signature(type(est).__init__).parameters.get("loss")
+    if given is None or (default is not None and given is default.default):
+        return
+    compiled = model.loss
+    if isinstance(compiled, (list, tuple, dict)) or compiled is None:
+        return
+    if canonical_loss_name(given) != canonical_loss_name(compiled):
+        raise ValueError(
+            f"loss={given!r} but model compiled with {compiled!r}: the build "
+            "function's compile() decides the loss. Remove one of the two (set "
+            "loss=None, or do not compile in the build function)."
+        )
 
 
 # -- target ------------------------------------------------------------------------
 def configure_target(est):
     """Adapt the target's encoding to the output shape and compiled loss."""
+    if _own_encoding(est):
+        return  # the user's encoder matches the outputs
     shape = est._output_shape
     if len(shape) > 1 and est._target.kind != "autoencoder":
         raise ValueError(

@@ -48,6 +48,9 @@ class Recorder(keras.callbacks.Callback):
         self.raise_at, self.exc = raise_at, exc
         self.weights, self.epoch = [], -1
 
+    def on_train_begin(self, logs=None):
+        Recorder.last = self  # the fitted copy, for the test to read
+
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch += 1
 
@@ -95,6 +98,70 @@ def test_nonfinite_loss_can_warn_instead(Est):
     with pytest.warns(RuntimeWarning, match="on_nan='warn'|became NaN"):
         est.fit(X, y)
     assert np.isfinite(est.predict(X)).all()
+
+
+def test_mlp_nonfinite_error_leads_with_sklearns_sentence():
+    est, X, y = _exploding(MLPRegressor)
+    with pytest.raises(ValueError) as info:
+        est.fit(X, y)
+    message = str(info.value)
+    assert message.startswith(
+        "Solver produced non-finite parameter weights. The input data may "
+        "contain large values and need to be preprocessed. The training loss "
+        "of MLPRegressor became NaN or infinite in epoch "
+    )
+    assert "lower learning_rate_init" in message and "on_nan='warn'" in message
+    wrapper, X, y = _exploding(KerasRegressor)
+    with pytest.raises(ValueError, match="^The training loss of KerasRegressor"):
+        wrapper.fit(X, y)
+
+
+def _diverging_with_early_stopping(**kw):
+    """sklearn's set-up for a loss that overflows after a few epochs."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 8, size=(150, 4))
+    y = X @ np.array([0.5, -0.2, 0.8, 0.3])
+    est = MLPRegressor(
+        hidden_layer_sizes=(100,),
+        activation="identity",
+        solver="sgd",
+        learning_rate_init=1.0,
+        max_iter=20,
+        early_stopping=True,
+        random_state=0,
+        **kw,
+    )
+    return est, X, y
+
+
+@pytest.mark.parametrize("on_nan", ["raise", "warn"])
+def test_diverging_fit_with_early_stopping_ends_like_sklearn(on_nan):
+    est, X, y = _diverging_with_early_stopping(on_nan=on_nan, callbacks=[Recorder()])
+    with pytest.warns(RuntimeWarning, match="keeps the weights of its best valid"):
+        est.fit(X, y)
+    scores = est.validation_scores_
+    assert 1 < est.n_iter_ < 20
+    assert len(scores) == len(est.loss_curve_) == est.n_iter_
+    assert np.isnan(scores[-1]) and isinstance(scores[-1], float)
+    assert np.isfinite(scores[:-1]).all() and not np.isfinite(est.loss_curve_[-1])
+    assert len(est.history_["val_score"]) == est.n_iter_
+    assert est.best_validation_score_ == max(scores[:-1])
+    best = int(np.nanargmax(scores))
+    for got, want in zip(est.model_.get_weights(), Recorder.last.weights[best]):
+        np.testing.assert_array_equal(got, want)
+    assert np.isfinite(est.predict(X)).all()
+
+
+def test_diverging_first_epoch_with_early_stopping_keeps_the_start():
+    rng = np.random.RandomState(0)
+    X = np.finfo(np.float64).max * rng.uniform(size=(40, 2))  # overflows at once
+    est = MLPRegressor(early_stopping=True, callbacks=[Recorder()], random_state=0)
+    with pytest.warns(RuntimeWarning, match="weights it started this fit with"):
+        est.fit(X, rng.normal(size=40))
+    assert est.n_iter_ == 1 and np.isnan(est.validation_scores_).all()
+    assert est.best_validation_score_ == -np.inf
+    for got, want in zip(est.model_.get_weights(), Recorder.last.weights[0]):
+        np.testing.assert_array_equal(got, want)  # the starting weights
 
 
 @pytest.mark.parametrize("Est", [MLPClassifier, KerasClassifier])

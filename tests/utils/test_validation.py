@@ -116,13 +116,6 @@ CASES = [
         "Complex data not supported",
     ),
     (
-        "single class",
-        CLASSIFIERS,
-        lambda E: _quick(E).fit(X, np.zeros(30)),
-        ValueError,
-        "at least 2 classes.*only one class",
-    ),
-    (
         "wrong feature count",
         ALL,
         lambda E: (
