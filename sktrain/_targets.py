@@ -185,7 +185,8 @@ class ClassificationTarget:
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:
             raise ValueError(
-                f"{context}: y contains labels not seen before: {unseen.tolist()}. "
+                f"{context}: Found unknown categories in y, labels not seen "
+                f"before: {unseen.tolist()}. "
                 f"Known classes: {self.classes_.tolist()}."
             )
 
@@ -315,8 +316,9 @@ class RegressionTarget:
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if n_out != self._n_outputs:
             raise ValueError(
-                f"{context}: y has {n_out} output(s), but {self.estimator_name} "
-                f"was fitted with {self._n_outputs}."
+                f"{context}: Detected ``y`` to have {n_out} output(s) "
+                f"(columns), but {self.estimator_name} was fitted with "
+                f"{self._n_outputs}."
             )
 
     def encode(self, y, dtype):

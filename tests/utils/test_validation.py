@@ -139,7 +139,7 @@ CASES = [
     ),
     (
         "partial_fit without classes",
-        CLASSIFIERS,
+        [MLPClassifier],  # sklearn's rule; KerasClassifier takes y's (SciKeras')
         lambda E: _quick(E).partial_fit(X, Y_CLF),
         ValueError,
         "classes must be passed on the first call",
