@@ -41,9 +41,14 @@ def batch_size_for(requested, n_samples, *, warn=True):
     return int(np.clip(requested, 1, n_samples))
 
 
-def _epoch_orders(n, shuffle, seed):
-    """Dataset of one index order per epoch (``epoch_order``), forever."""
-    epochs = tf().data.Dataset.counter()
+def _epoch_orders(n, shuffle, seed, orders=None):
+    """Dataset of one index order per epoch (``epoch_order``, or the next of
+    the family's host-drawn ``orders``), forever."""
+    tf_ = tf()
+    if orders is not None:
+        spec = tf_.TensorSpec([n], tf_.int64)
+        return tf_.data.Dataset.from_generator(lambda: orders, output_signature=spec)
+    epochs = tf_.data.Dataset.counter()
     return epochs.map(lambda epoch: epoch_order(n, shuffle, seed, epoch))
 
 
@@ -114,11 +119,17 @@ class Feed:
     seed: int
     normalize_weights: bool
     arrays: tuple | None = None  # (X, Y, sample_weight or None) as tensors
+    # an iterator of int64 row orders, one per epoch, drawn by the family
+    # (the MLP: sklearn's shuffles); None: ``epoch_order``
+    orders: object = None
 
 
-def make_feed(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights, in_graph):
+def make_feed(
+    X, Y, sw, *, batch_size, shuffle, seed, normalize_weights, in_graph, orders=None
+):
     """The ``Feed`` of one fit; ``in_graph`` allows gathering in the train
-    function (one dense X and one Y only)."""
+    function (one dense X and one Y only); ``orders`` are host-drawn epoch
+    orders (``Feed.orders``)."""
     tf_ = tf()
     n = n_samples(X)
     steps = math.ceil(n / batch_size)
@@ -130,16 +141,18 @@ def make_feed(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights, in_grap
     )
     single = isinstance(X, np.ndarray) and isinstance(Y, np.ndarray)
     if not (in_graph and single):
-        ds, steps = train_dataset(X, Y, sw, **settings)
-        return Feed(ds, steps, **settings)
+        ds, steps = train_dataset(X, Y, sw, **settings, orders=orders)
+        return Feed(ds, steps, **settings, orders=orders)
     sw_t = None if np.all(sw == 1) else tf_.constant(sw, dtype=_weight_dtype(X))
     arrays = (tf_.constant(X), tf_.constant(Y), sw_t)
     # a placeholder: Dataset.counter() would trace a function per fit (~17 ms)
     placeholder = tf_.data.Dataset.range(2**62)
-    return Feed(placeholder, steps, **settings, arrays=arrays)
+    return Feed(placeholder, steps, **settings, arrays=arrays, orders=orders)
 
 
-def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=False):
+def train_dataset(
+    X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=False, orders=None
+):
     """A repeating dataset of (x, y, sample_weight) batches; returns (ds, steps).
 
     X (and Y) may be one array or a dict/list of arrays (multi-input or
@@ -168,7 +181,7 @@ def train_dataset(X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=Fals
             return (x, y)
         return (x, y, batch_weights(tf_.gather(sw_t, i), normalize_weights))
 
-    orders = _epoch_orders(n, shuffle, seed)
+    orders = _epoch_orders(n, shuffle, seed, orders)
     autotune = tf_.data.AUTOTUNE
     ds = orders.flat_map(batches).map(gather, num_parallel_calls=autotune)
     ds = ds.prefetch(autotune)

@@ -14,9 +14,10 @@ seed and the number of steps at run time:
 
 - the *gather loop* (one dense X and one Y, ``Feed.arrays``): Keras'
   iterator is a placeholder; the function counts epochs itself, the loop
-  draws the epoch's row order (the pipeline's ``epoch_order``) and gathers
-  each batch from X and Y, so no ``tf.data`` function is traced per fit and
-  no batch crosses threads;
+  draws the epoch's row order (the pipeline's ``epoch_order``, or the
+  family's host-drawn order, ``Feed.orders``) and gathers each batch from X
+  and Y, so no ``tf.data`` function is traced per fit and no batch crosses
+  threads;
 - the *iterator loop* (sparse or structured X): batches come from the
   ``tf.data`` pipeline.
 
@@ -53,15 +54,19 @@ def counted_train_function(model, feed, steps):
     X, Y, W = feed.arrays
     weighted = W is not None
     W = W if weighted else tf_.zeros([0], X.dtype)
+    host = feed.orders is not None  # the family draws each epoch's order
     key = ("gather", _spec(X), _spec(Y), weighted, feed.shuffle, feed.normalize_weights)
+    key += ("host orders",) if host else ()
     run = _kept(model, key, lambda: _gather_loop(model, feed, X, Y, W, weighted))
     seed = tf_.constant(feed.seed, tf_.int64)
     size = tf_.constant(feed.batch_size, tf_.int64)
     epochs = itertools.count()  # one call is one epoch
+    unused = tf_.zeros([0], tf_.int64)
 
     def train_function(iterator):  # Keras' iterator is a placeholder here
         epoch = tf_.constant(next(epochs), tf_.int64)
-        return run(epoch, X, Y, W, seed, size, todo)
+        order = tf_.constant(next(feed.orders), tf_.int64) if host else unused
+        return run(epoch, X, Y, W, seed, size, todo, order)
 
     return train_function
 
@@ -133,18 +138,19 @@ def _gather_loop(model, feed, X, Y, W, weighted):
     tf_ = tf()
     step = _train_step(model)
     shuffle, normalize = feed.shuffle, feed.normalize_weights
+    host = feed.orders is not None
 
     int64, int32 = tf_.TensorSpec([], tf_.int64), tf_.TensorSpec([], tf_.int32)
     data = [row_spec(X), row_spec(Y), row_spec(W)]
-    signature = [int64, *data, int64, int64, int32]
+    signature = [int64, *data, int64, int64, int32, tf_.TensorSpec([None], tf_.int64)]
     spec = tuple(data if weighted else data[:2])  # one batch's structure
 
     @tf_.function(input_signature=signature, autograph=False)
-    def run(epoch, X, Y, W, seed, batch_size, steps):
+    def run(epoch, X, Y, W, seed, batch_size, steps, host_order):
         for metric in model.metrics:  # one call is one epoch (``epochs.py``)
             metric.reset_state()
         n = tf_.shape(X, out_type=tf_.int64)[0]
-        order = epoch_order(n, shuffle, seed, epoch)
+        order = host_order if host else epoch_order(n, shuffle, seed, epoch)
 
         def batch(i):
             i = tf_.cast(i, tf_.int64)
@@ -160,7 +166,7 @@ def _gather_loop(model, feed, X, Y, W, weighted):
         return _repeat(lambda i: step(batch(i)), outputs, start, steps)
 
     # called as a concrete function: tf.function's argument binding costs
-    # ~2 ms per call for these seven arguments
+    # ~2 ms per call for these eight arguments
     return run.get_concrete_function()
 
 

@@ -49,7 +49,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
     attributes the builder needs), ``_epoch_listeners(data)`` (per-epoch
     rules), ``_record(state, listeners, data, incremental)`` (family fitted
     attributes), ``_on_continue(incremental)``, ``_keras_fit_kwargs(data)``,
-    ``_class_weight()``,
+    ``_class_weight()``, ``_epoch_orders(n_samples)``,
     ``_user_callbacks()``, ``_validate_fit_data`` / ``_validate_X``,
     ``_make_predictor()``, ``_predict_chunk()``, ``_check_partial_fit()``,
     ``_partial_fit_available()``.
@@ -237,15 +237,17 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         train = data.train
         per_batch = wants_batch_hooks(user_callbacks)
         custom = supports_counted_loop(model)
+        orders = self._epoch_orders(train.n_samples)
         feed = make_feed(
             train.X,
             train.Y,
             train.sample_weight,
             batch_size=batch_size_for(settings.batch_size, train.n_samples),
             shuffle=self.shuffle,
-            seed=draw_seed(self._rng),
+            seed=0 if orders is not None else draw_seed(self._rng),
             normalize_weights=self._WEIGHTS_IN_PIPELINE,
             in_graph=custom and not per_batch,
+            orders=orders,
         )
         steps = 1 if per_batch else feed.steps
         function = counted_train_function(model, feed, steps) if custom else None
@@ -272,6 +274,12 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         finally:
             if function is not None:  # it holds this fit's data as tensors
                 model.train_function = None
+
+    def _epoch_orders(self, n_samples):
+        """Hook: an iterator of each epoch's row order (int64 arrays) drawn
+        by the family, or None: the engine's stateless shuffle seeded from
+        ``_rng`` (``pipeline.epoch_order``)."""
+        return None
 
     def _cache_key(self):
         """The trace-cache key of this fit (``trace_cache``), or None to

@@ -249,6 +249,12 @@ class BaseMLP(BaseTrainer):
         with training_model(self.model_, self._cache_key(), self._make_twin) as model:
             fit_lbfgs(self, model, data, state)
 
+    def _epoch_orders(self, n_samples):
+        """sklearn's epoch orders: each epoch reshuffles the previous one
+        with the estimator's RandomState (``sklearn.utils.shuffle``), so an
+        int ``random_state`` gives sklearn's batches."""
+        return _sklearn_orders(n_samples, self._rng) if self.shuffle else None
+
     def _trace_key(self):
         from dataclasses import replace
 
@@ -348,3 +354,12 @@ class BaseMLP(BaseTrainer):
     def intercepts_(self):
         """list of ndarray: bias vector of each Dense layer (from ``model_``)."""
         return self._dense_weights("bias")
+
+
+def _sklearn_orders(n_samples, rng):
+    from sklearn.utils import shuffle
+
+    order = np.arange(n_samples, dtype=np.int64)
+    while True:
+        order = shuffle(order, random_state=rng)
+        yield order
