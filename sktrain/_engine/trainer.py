@@ -149,9 +149,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
                 listeners = self._epoch_listeners(data)
                 self._fit_loop(data, settings, state, listeners)
         except BaseException:
-            self._undo_failed_fit(fresh, state)
-            if not fresh:
-                self.history_ = history
+            self._undo_failed_fit(fresh, state, history)
             raise
         self._finalize(state, data, listeners, incremental)
         report_faults(self, state)
@@ -310,18 +308,20 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         """Hook: extra keyword arguments for ``keras.Model.fit``."""
         return {"verbose": 0}
 
-    def _undo_failed_fit(self, fresh, state):
+    def _undo_failed_fit(self, fresh, state, history=None):
         """Leave no half-fitted estimator behind when fit raises.
 
         A fresh fit forgets everything it set (the estimator is not fitted);
-        a continued fit puts back the weights it started from (and ``_fit``
-        its ``history_``), so the fitted attributes still describe the model.
+        a continued fit puts back the weights and the ``history`` it started
+        from, so the fitted attributes still describe the model.
         """
         if fresh:
             for name in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
                 delattr(self, name)
             vars(self).pop("_predictor", None)
-        elif state.start_weights is not None:
+            return
+        self.history_ = history
+        if state.start_weights is not None:
             self.model_.set_weights(state.start_weights)
 
     def _finalize(self, state, data, listeners, incremental):

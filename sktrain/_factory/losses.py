@@ -14,6 +14,7 @@ sigmoid unit) is refused with advice.
 """
 
 import inspect
+import re
 
 from .._engine.backend import keras
 from .._utils.validation import unknown_name_error
@@ -136,8 +137,6 @@ def canonical_loss_name(loss):
     """One spelling per Keras loss, to compare losses given in any form:
     'mae', ``MeanAbsoluteError``, ``MeanAbsoluteError()`` and
     ``mean_absolute_error`` are all 'mean_absolute_error'."""
-    import re
-
     if isinstance(loss, str):
         try:
             loss = _loss_class(loss)

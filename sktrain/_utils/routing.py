@@ -61,6 +61,12 @@ def check_names(given, allowed, *, where, prefix, open_ended=False):
         )
 
 
+def signature_default(cls, name):
+    """The default of ``cls.__init__``'s parameter ``name`` (None if absent)."""
+    parameter = inspect.signature(cls.__init__).parameters.get(name)
+    return None if parameter is None else parameter.default
+
+
 def signature_names(fn):
     """(named parameters, accepts **kwargs) of a callable or a class."""
     names, open_ended = [], False

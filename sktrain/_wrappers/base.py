@@ -139,7 +139,7 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
             with device_scope(self.device):
                 self._initialize(X, y, None)
         except BaseException:
-            self._undo_failed_fit(True, None)
+            self._undo_failed_fit(fresh=True, state=None)
             raise
         self.n_iter_ = 0
         self._predictor = self._make_predictor()

@@ -128,8 +128,6 @@ class EncoderHooks:
         return self._make_target()
 
     def _new_target(self):
-        from .encoders import EncoderTarget, is_target
-
         encoder = self.target_encoder
         return (
             encoder
@@ -141,7 +139,7 @@ class EncoderHooks:
     def feature_encoder_(self):
         """The fitted ``feature_encoder`` (None when there is none)."""
         check_is_fitted(self, "model_")
-        return vars(self).get("_feature_encoder")
+        return self._fitted_encoders()[0]
 
     @property
     def target_encoder_(self):
@@ -149,7 +147,14 @@ class EncoderHooks:
         decodes the network's outputs (``_targets``); the same object for
         the network's lifetime, through ``partial_fit`` and warm starts."""
         check_is_fitted(self, "model_")
-        return getattr(self._target, "encoder", self._target)
+        return self._fitted_encoders()[1]
+
+    def _fitted_encoders(self):
+        """(feature encoder or None, target encoder): the user's own
+        encoders where given, else sktrain's target (also while the network
+        is built, before ``model_`` exists: SciKeras' ``meta``)."""
+        target = self._target
+        return vars(self).get("_feature_encoder"), getattr(target, "encoder", target)
 
     def _encode_features(self, X, y, *, reset):
         """X through the fitted ``feature_encoder`` (fitted anew on ``reset``)."""

@@ -50,8 +50,7 @@ def keras_fit_kwargs(est, data):
     }
     if data.validation is not None:
         batch_size = fit.get(
-            "validation_batch_size",
-            est._train_settings(False).batch_size,
+            "validation_batch_size", est._train_settings(False).batch_size
         )
         kwargs.update(_validation(data.validation, batch_size))
     return kwargs

@@ -22,7 +22,7 @@ from .._factory.losses import (
 )
 from .._factory.metrics import make_metrics
 from .._factory.optimizers import make_optimizer
-from .._utils.routing import check_names, routed, signature_names
+from .._utils.routing import check_names, routed, signature_default, signature_names
 from .buildfn import call_build_fn
 
 _OUTPUT_ACTIVATION = {
@@ -130,8 +130,7 @@ def _meta(est):
         and not k.startswith("_")
         and k not in previous_fit
     }
-    meta["feature_encoder_"] = vars(est).get("_feature_encoder")
-    meta["target_encoder_"] = getattr(est._target, "encoder", est._target)
+    meta["feature_encoder_"], meta["target_encoder_"] = est._fitted_encoders()
     return meta
 
 
@@ -255,11 +254,8 @@ def _check_compiled_loss(est, model):
     """A loss set on the estimator must be the one the model was compiled
     with: the build function's compile wins, so a different one would be
     silently ignored."""
-    import inspect
-
     given = est.loss
-    default = inspect.signature(type(est).__init__).parameters.get("loss")
-    if given is None or (default is not None and given is default.default):
+    if given is None or given is signature_default(type(est), "loss"):
         return
     compiled = model.loss
     if isinstance(compiled, (list, tuple, dict)) or compiled is None:

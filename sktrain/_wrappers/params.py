@@ -11,20 +11,13 @@ subclass's ``_keras_build_fn`` (SciKeras) or sktrain's MLP.
 from sklearn.base import clone
 
 from .._engine.backend import is_keras_model
-from .._utils.routing import PREFIXES, is_routed, routed
+from .._utils.routing import PREFIXES, is_routed, routed, signature_default
 from .._utils.validation import did_you_mean
 
 # keras.wrappers' names for build-function and fit keyword dictionaries
 _ALIASES = ("build_fn", "model_kwargs", "fit_kwargs")
 # ``keras.Model.fit`` settings SciKeras also takes as plain keywords
 PLAIN_FIT = ("validation_batch_size", "validation_freq")
-
-
-def _signature_default(cls, name):
-    import inspect
-
-    parameter = inspect.signature(cls.__init__).parameters.get(name)
-    return None if parameter is None else parameter.default
 
 
 class RoutedParams:
@@ -60,7 +53,7 @@ class RoutedParams:
         for name in self._get_param_names():
             # a subclass may declare a parameter (``optimizer__learning_rate``)
             # without storing it: its default is its value, as in SciKeras
-            value = getattr(self, name, _signature_default(type(self), name))
+            value = getattr(self, name, signature_default(type(self), name))
             if deep and hasattr(value, "get_params") and not isinstance(value, type):
                 params.update(
                     (f"{name}__{k}", v) for k, v in value.get_params().items()
