@@ -117,7 +117,7 @@ class _Monitor:
 
     def on_epoch_end(self, epoch, logs=None):
         state = self.state
-        logs = dict(logs or {})
+        given, logs = logs, dict(logs or {})
         if not np.isfinite(float(logs.get("loss", np.nan))):
             self._nonfinite(logs)
             return
@@ -126,6 +126,8 @@ class _Monitor:
         for listener in self.listeners:
             listener.on_epoch_end(self.model, state, logs)
         self._record(logs)
+        if given is not None:  # the user's callbacks see what listeners added
+            given.update(logs)
 
     def _nonfinite(self, logs):
         state = self.state

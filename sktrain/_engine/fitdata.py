@@ -50,16 +50,18 @@ class TrainSettings:
     unstratified_fallback: bool = False
 
 
-def prepare_fit_data(est, X, y, sample_weight, settings):
-    """The ``FitData`` of one fit of ``est`` (its target is already fitted)."""
-    target = est._target
-    sw = check_sample_weight(sample_weight, leaves(X)[0])
-    sw = sw * target.class_weights(y, est._class_weight())
+def prepare_fit_data(est, X, y, sample_weight, settings, validation=None):
+    """The ``FitData`` of one fit of ``est`` (its target is already fitted);
+    ``validation``: the user's ``(X_val, y_val, sample_weight_val)``, used
+    instead of a split."""
+    sw = _weights(est, X, y, sample_weight)
     X = cast_inputs(X, est._in_dtypes)
+    if validation is not None:
+        return FitData(_split(est, X, y, sw, None), _given_split(est, *validation))
     if not settings.validation_fraction:
         return FitData(_split(est, X, y, sw, None))
     train, test = _validation_rows(
-        n_samples(X), target.stratify(y), settings, draw_seed(est._rng)
+        n_samples(X), est._target.stratify(y), settings, draw_seed(est._rng)
     )
     if len(test) < 2:
         raise ValueError(
@@ -67,6 +69,17 @@ def prepare_fit_data(est, X, y, sample_weight, settings):
             "fraction or the size of your dataset."
         )
     return FitData(_split(est, X, y, sw, train), _split(est, X, y, sw, test))
+
+
+def _weights(est, X, y, sample_weight):
+    sw = check_sample_weight(sample_weight, leaves(X)[0])
+    return sw * est._target.class_weights(y, est._class_weight())
+
+
+def _given_split(est, X_val, y_val, sample_weight_val):
+    est._target.check(y_val, context="validation data (y_val)")
+    sw = _weights(est, X_val, y_val, sample_weight_val)
+    return _split(est, cast_inputs(X_val, est._in_dtypes), y_val, sw, None)
 
 
 def _validation_rows(n, stratify, settings, seed):

@@ -94,7 +94,16 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         """The ``TrainSettings`` of this fit."""
 
     # -- public entry points ------------------------------------------------
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train a new network on X and y (or continue it with ``warm_start``).
 
         Parameters
@@ -107,6 +116,13 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights; each batch's loss is
             ``sum(w * loss) / sum(w)``.
+        X_val, y_val : array-like, default=None
+            Validation data (sklearn's convention, as in
+            ``HistGradientBoostingClassifier``), used instead of the split
+            held out by ``early_stopping`` / ``validation_split``: the
+            validation loss, ``scoring`` and early stopping read them.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
@@ -114,7 +130,8 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             The fitted estimator.
         """
         self._validate_params()
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     def _partial_fit(self, X, y, sample_weight=None, classes=None):
         self._validate_params()
@@ -130,12 +147,13 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         return True
 
     # -- lifecycle steps ----------------------------------------------------
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
         from .callbacks import FitState
         from .faults import report_faults
 
         fresh = not hasattr(self, "model_") or not (incremental or self.warm_start)
         X, y = self._validate_fit_data(X, y, reset=fresh)
+        validation = self._validate_val_data(*(validation or (None,) * 3))
         state = FitState()
         history = dict(getattr(self, "history_", {}))  # a failed fit restores it
         try:
@@ -145,7 +163,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
                 else:
                     self._continue(X, y, incremental)
                 settings = self._train_settings(incremental)
-                data = prepare_fit_data(self, X, y, sample_weight, settings)
+                data = prepare_fit_data(self, X, y, sample_weight, settings, validation)
                 listeners = self._epoch_listeners(data)
                 self._fit_loop(data, settings, state, listeners)
         except BaseException:
@@ -160,6 +178,22 @@ class BaseTrainer(BaseEstimator, abc.ABC):
             self, X, y, reset=reset, multi_output=self._MULTI_OUTPUT
         )
         return X, self._check_y(y)
+
+    def _validate_val_data(self, X_val, y_val, sample_weight_val):
+        """``(X_val, y_val, sample_weight_val)`` checked like the training
+        data (after it: the fitted feature checks apply), or None."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val is given without X_val and y_val.")
+            return None
+        if X_val is None or y_val is None:
+            raise ValueError(
+                "Pass both X_val and y_val (validation data), or neither; got "
+                f"only {'X_val' if y_val is None else 'y_val'}."
+            )
+        X_val = self._validate_X(X_val, reset=False)
+        y_val = self._check_y(val.validate_y_val(y_val, X_val))
+        return (X_val, y_val, sample_weight_val)
 
     def _check_y(self, y):
         """Hook: adjust or refuse y after validation (mixins ravel columns)."""

@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._engine.fitdata import TrainSettings
 from .._engine.trainer import BaseTrainer
 from .build import MLPSpec
-from .params import MLP_CONSTRAINTS
+from .params import MLP_CONSTRAINTS, check_extra_params, extra_names
 
 
 class BaseMLP(BaseTrainer):
@@ -70,6 +70,19 @@ class BaseMLP(BaseTrainer):
         device,
         dtype,
         on_nan,
+        warmup,
+        lr_step_size,
+        lr_gamma,
+        lr_min,
+        lr_patience,
+        scoring,
+        checkpoint,
+        gradient_accumulation_steps,
+        clipvalue,
+        global_clipnorm,
+        weight_decay,
+        ema,
+        **loss_params,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -106,6 +119,63 @@ class BaseMLP(BaseTrainer):
         self.device = device
         self.dtype = dtype
         self.on_nan = on_nan
+        self.warmup = warmup
+        self.lr_step_size = lr_step_size
+        self.lr_gamma = lr_gamma
+        self.lr_min = lr_min
+        self.lr_patience = lr_patience
+        self.scoring = scoring
+        self.checkpoint = checkpoint
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.weight_decay = weight_decay
+        self.ema = ema
+        vars(self).update(loss_params)  # loss__gamma=..., checked in fit
+
+    # -- routed loss parameters (``loss__gamma=2.0``) -----------------------
+    def get_params(self, deep=True):
+        """Parameters of this estimator, routed ``loss__<name>`` ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        params.update((k, getattr(self, k)) for k in extra_names(self))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, routed ``loss__<name>`` ones included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        loss_params = {k: params.pop(k) for k in list(params) if k.startswith("loss__")}
+        vars(self).update(loss_params)
+        return super().set_params(**params)
+
+    def _loss_params(self):
+        from .._utils.routing import routed
+
+        return routed(vars(self), "loss")
+
+    def _validate_params(self):
+        super()._validate_params()
+        check_extra_params(self)
 
     # -- network ------------------------------------------------------------
     def _hidden_sizes(self):
@@ -280,18 +350,25 @@ class BaseMLP(BaseTrainer):
         best_loss = np.inf if self.best_loss_ is None else self.best_loss_
         best_score = self.best_validation_score_
         best_score = -np.inf if best_score is None else best_score
-        return [SklearnStopping(rules, scorer, best_loss, best_score)]
+        stopping = SklearnStopping(
+            rules, scorer, best_loss, best_score, stop_on_validation=self.early_stopping
+        )
+        return [stopping]
 
     def _val_scorer(self, validation):
         from .._engine.predictor import predictor_for
+        from .._engine.scoring import first_scorer_key
 
         loss, factor = self._make_loss(), self._output_sum()
         target = self._target
+        first = first_scorer_key(self.scoring)
         shapes, dtypes = self._sample_shapes, self._in_dtypes
 
-        def score(model):  # model_, or its cached twin (``trace_cache``)
+        def score(model, logs):  # model_, or its cached twin (``trace_cache``)
             out = predictor_for(model, shapes, dtypes)(validation.X)
             val_loss = factor * float(np.asarray(loss(validation.Y, out)))
+            if first is not None:  # the first of ``scoring``, already in logs
+                return logs[first], val_loss
             return (
                 target.validation_score(validation.y, out, validation.sample_weight),
                 val_loss,

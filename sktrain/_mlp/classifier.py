@@ -2,7 +2,7 @@
 
 from .._io.registry import estimator
 from .._mixins import ClassifierHooks
-from .._utils.docstrings import MLP_ATTRIBUTES, MLP_PARAMETERS
+from .._utils.docstrings import LABEL_SMOOTHING, MLP_ATTRIBUTES, MLP_PARAMETERS
 from .base import BaseMLP
 
 
@@ -47,16 +47,32 @@ class MLPClassifier(ClassifierHooks, BaseMLP):
         device="auto",
         dtype=None,
         on_nan="raise",
+        warmup=0,
+        lr_step_size=10,
+        lr_gamma=None,
+        lr_min=0.0,
+        lr_patience=5,
+        scoring=None,
+        checkpoint=None,
+        gradient_accumulation_steps=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        weight_decay=None,
+        ema=None,
+        label_smoothing=0.0,
+        **loss_params,
     ):
         self.class_weight = class_weight
-        super().__init__(**{k: v for k, v in locals().items() if k not in _SKIP})
+        self.label_smoothing = label_smoothing
+        params = {k: v for k, v in locals().items() if k not in _SKIP}
+        super().__init__(**params, **loss_params)
 
     # -- lifecycle hooks ----------------------------------------------------
     def _out_activation(self):
         return self._target.out_activation
 
 
-_SKIP = {"self", "__class__", "class_weight"}
+_SKIP = {"self", "__class__", "class_weight", "label_smoothing", "loss_params"}
 
 MLPClassifier.__doc__ = f"""Multi-layer perceptron classifier trained with Keras.
 
@@ -76,6 +92,7 @@ loss : str, class, keras.losses.Loss or callable, default='log_loss'
 class_weight : dict, 'balanced' or None, default=None
     Weights of the classes, multiplied into ``sample_weight``.
 
+{LABEL_SMOOTHING}
 Attributes
 ----------
 classes_ : ndarray or list of ndarray

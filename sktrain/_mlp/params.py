@@ -5,13 +5,19 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
+from .._engine.options import (
+    CLASSIFIER_CONSTRAINTS,
+    MLP_LEARNING_RATE,
+    TOOLKIT_CONSTRAINTS,
+)
+
 MLP_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [str],
     "solver": [str, object],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+    "learning_rate": MLP_LEARNING_RATE,
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "power_t": [Interval(Real, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -44,6 +50,32 @@ MLP_CONSTRAINTS = {
     "callbacks": [list, tuple, None],
     "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
     "device": [str],
-    "dtype": [StrOptions({"float32", "float64"}), None],
     "on_nan": [StrOptions({"raise", "warn"})],
+    **TOOLKIT_CONSTRAINTS,
+    **CLASSIFIER_CONSTRAINTS,
 }
+
+
+def extra_names(est):
+    """Keyword parameters beyond the signature's: routed ``loss__*`` ones
+    (and, until ``fit`` refuses them, anything else passed by keyword)."""
+    names = set(est._get_param_names())
+    return sorted(
+        k
+        for k in vars(est)
+        if not k.startswith("_") and not k.endswith("_") and k not in names
+    )
+
+
+def check_extra_params(est):
+    """Only ``loss__<name>`` may be passed beyond the signature."""
+    from .._utils.validation import did_you_mean
+
+    for name in extra_names(est):
+        if not name.startswith("loss__"):
+            raise ValueError(
+                f"Invalid parameter {name!r} for estimator {type(est).__name__}."
+                f"{did_you_mean(name, est._get_param_names())} Beyond its "
+                "listed parameters it takes only the loss's own settings, as "
+                "loss__<name> (e.g. loss__gamma=2.0 with loss='focal')."
+            )

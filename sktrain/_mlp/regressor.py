@@ -46,8 +46,22 @@ class MLPRegressor(RegressorHooks, BaseMLP):
         device="auto",
         dtype=None,
         on_nan="raise",
+        warmup=0,
+        lr_step_size=10,
+        lr_gamma=None,
+        lr_min=0.0,
+        lr_patience=5,
+        scoring=None,
+        checkpoint=None,
+        gradient_accumulation_steps=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        weight_decay=None,
+        ema=None,
+        **loss_params,
     ):
-        super().__init__(**{k: v for k, v in locals().items() if k not in _SKIP})
+        params = {k: v for k, v in locals().items() if k not in _SKIP}
+        super().__init__(**params, **loss_params)
 
     # -- lifecycle hooks ----------------------------------------------------
     def _check_y(self, y):
@@ -60,7 +74,7 @@ class MLPRegressor(RegressorHooks, BaseMLP):
         return "exp" if self.loss == "poisson" else "identity"
 
 
-_SKIP = {"self", "__class__"}
+_SKIP = {"self", "__class__", "loss_params"}
 
 MLPRegressor.__doc__ = f"""Multi-layer perceptron regressor trained with Keras.
 

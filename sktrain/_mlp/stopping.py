@@ -49,13 +49,23 @@ def stopping_rules(est, n_samples):
 class SklearnStopping(EpochListener):
     """sklearn's stopping and schedule rules (see the module doc).
 
-    ``val_scorer(model) -> (score, val_loss)`` is given with
-    ``early_stopping``; ``best_loss`` / ``best_score`` carry over from earlier
+    ``val_scorer(model, logs) -> (score, val_loss)`` is given when there
+    are validation data; the validation score decides when to stop with
+    ``early_stopping`` (``stop_on_validation``), the training loss
+    otherwise. ``best_loss`` / ``best_score`` carry over from earlier
     ``partial_fit`` calls.
     """
 
-    def __init__(self, rules, val_scorer=None, best_loss=np.inf, best_score=-np.inf):
+    def __init__(
+        self,
+        rules,
+        val_scorer=None,
+        best_loss=np.inf,
+        best_score=-np.inf,
+        stop_on_validation=False,
+    ):
         self.rules, self.val_scorer = rules, val_scorer
+        self.stop_on_validation = stop_on_validation and val_scorer is not None
         self.loss_curve, self.validation_scores = [], []
         self.best_loss, self.best_validation_score = best_loss, best_score
         self.no_improvement_count = 0
@@ -65,8 +75,9 @@ class SklearnStopping(EpochListener):
         loss = float(logs["loss"])
         self.loss_curve.append(loss)
         if self.val_scorer is not None:
-            score, val_loss = self.val_scorer(model)
-            self.validation_scores.append(score)
+            score, val_loss = self.val_scorer(model, logs)
+            if self.stop_on_validation:
+                self.validation_scores.append(score)
             logs.update(val_score=score, val_loss=val_loss)
         if self.rules.verbose:
             print(f"Iteration {state.n_iter}, loss = {loss:.8f}")
@@ -84,7 +95,7 @@ class SklearnStopping(EpochListener):
         validation weights, as sklearn's MLP does: the epoch is taken as the
         last one, scored NaN (sklearn's score of a diverged network).
         Without it, the engine's fault rule (``on_nan``) applies."""
-        if self.val_scorer is None:
+        if not self.stop_on_validation:
             return False
         self.loss_curve.append(float(logs.get("loss", np.nan)))
         self.validation_scores.append(np.nan)
@@ -94,7 +105,7 @@ class SklearnStopping(EpochListener):
 
     def _update_no_improvement(self, model, state):
         tol = self.rules.tol
-        if self.val_scorer is not None:
+        if self.stop_on_validation:
             score = self.validation_scores[-1]
             improved = not score < self.best_validation_score + tol
             if score > self.best_validation_score:

@@ -2,6 +2,15 @@
 
 from textwrap import dedent
 
+from .toolkit_docs import (  # noqa: F401 (LABEL_SMOOTHING re-exported)
+    HISTORY_KEYS,
+    LABEL_SMOOTHING,
+    MIXED_DTYPES,
+    MLP_LEARNING_RATE,
+    TOOLKIT_PARAMETERS,
+    WRAPPER_TOOLKIT,
+)
+
 ON_NAN = """\
     on_nan : {'raise', 'warn'}, default='raise'
         What to do when the training loss becomes NaN or infinite. Training
@@ -20,7 +29,8 @@ MLP_ON_NAN = (
 """
 )
 
-MLP_PARAMETERS = dedent("""\
+MLP_PARAMETERS = (
+    dedent("""\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
 
@@ -48,9 +58,7 @@ MLP_PARAMETERS = dedent("""\
     batch_size : int or 'auto', default='auto'
         Minibatch size; 'auto' is ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        sklearn's schedules, applied at epoch ends when ``solver='sgd'``.
-
+    LEARNING_RATE
     learning_rate_init : float, default=0.001
         Initial learning rate of the optimizer.
 
@@ -138,16 +146,24 @@ keras.initializers.Initializer, default='sklearn'
         'auto' (TensorFlow's choice), 'cpu', 'gpu' or 'gpu:N'. Asking for a GPU
         that does not exist raises a ValueError.
 
-    dtype : {'float32', 'float64'} or None, default=None
-        The network's float type. None follows X like sklearn on CPU
+    dtype : str or None, default=None
+        The network's float type: 'float32', 'float64', 'mixed_float16',
+        'mixed_bfloat16' or None. None follows X like sklearn on CPU
         (float32 input trains in float32, anything else in float64) and is
         float32 on a GPU, and predictions come back in X's float dtype. An
         explicit dtype is used throughout, predictions included. Use
         'float32' for speed on CPU too.
+    MIXED
+""")
+    .replace("\nLEARNING_RATE\n", "\n" + MLP_LEARNING_RATE + "\n")
+    .replace("\nMIXED\n", "\n" + MIXED_DTYPES + "\n")
+    + dedent(MLP_ON_NAN)
+    + "\n"
+    + TOOLKIT_PARAMETERS
+)
 
-""") + dedent(MLP_ON_NAN)
-
-MLP_ATTRIBUTES = dedent("""\
+MLP_ATTRIBUTES = (
+    dedent("""\
     loss_ : float
         Training loss of the last epoch (regularization included).
 
@@ -194,6 +210,8 @@ MLP_ATTRIBUTES = dedent("""\
         Per-epoch values: 'loss', any ``metrics``, and with ``early_stopping``
         'val_loss' and 'val_score'.
 """)
+    + HISTORY_KEYS
+)
 
 WRAPPER_MODEL = dedent("""\
     model : callable, keras.Model or None, default=None
@@ -272,17 +290,22 @@ WRAPPER_PARAMETERS = (
     jit_compile : bool or 'auto', default=False
         XLA-compile Keras' train step.
 
-    dtype : {'float32', 'float64'} or None, default=None
+    dtype : str or None, default=None
         The float type handed to the build function as ``dtype`` (and used
-        by the default MLP). None follows X on CPU (float32 input gives
+        by the default MLP): 'float32', 'float64', 'mixed_float16',
+        'mixed_bfloat16' or None. None follows X on CPU (float32 input gives
         'float32', anything else 'float64') and is 'float32' on a GPU. A
         build function that ignores ``dtype`` computes in the dtype its
         layers declare (Keras' floatx, float32, by default); X and y are
         then fed in that dtype. With None, predictions come back in X's
         float dtype; with a dtype set, in that dtype.
-
-""")
+    MIXED
+""").replace("\nMIXED\n", "\n" + MIXED_DTYPES + "\n")
     + dedent(ON_NAN)
+    + "\n"
+    + TOOLKIT_PARAMETERS
+    + "\n"
+    + WRAPPER_TOOLKIT
     + dedent("""\
 
     **kwargs : dict
@@ -296,7 +319,8 @@ WRAPPER_PARAMETERS = (
 """)
 )
 
-WRAPPER_ATTRIBUTES = dedent("""\
+WRAPPER_ATTRIBUTES = (
+    dedent("""\
     model_ : keras.Model
         The fitted Keras model.
 
@@ -304,6 +328,9 @@ WRAPPER_ATTRIBUTES = dedent("""\
         Per-epoch values Keras logged: 'loss', metrics and, with
         ``validation_split``, 'val_loss' and 'val_<metric>'. Continued fits
         (``warm_start``, ``partial_fit``) append.
+""")
+    + HISTORY_KEYS
+    + dedent("""\
 
     n_iter_ : int
         Number of epochs run by the last ``fit``.
@@ -319,3 +346,4 @@ WRAPPER_ATTRIBUTES = dedent("""\
 n_outputs_expected_ :
         What SciKeras build functions find in ``meta``.
 """)
+)

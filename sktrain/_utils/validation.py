@@ -81,3 +81,24 @@ def check_sample_weight(sample_weight, X):
     return _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
+
+
+def validate_y_val(y_val, X_val):
+    """Validate y_val like fit's y (labels may be str) and its length."""
+    from sklearn.utils import check_array
+
+    y_val = check_array(
+        y_val, ensure_2d=False, dtype=None, ensure_all_finite=True, input_name="y_val"
+    )
+    first = X_val if hasattr(X_val, "shape") else _first_leaf(X_val)
+    if first.shape[0] != y_val.shape[0]:
+        raise ValueError(
+            f"X_val and y_val have different numbers of samples: "
+            f"{first.shape[0]} and {y_val.shape[0]}."
+        )
+    return y_val
+
+
+def _first_leaf(X):
+    values = list(X.values()) if isinstance(X, dict) else list(X)
+    return np.asarray(values[0])

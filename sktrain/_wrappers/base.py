@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_consistent_length
 
 from .._engine import inputs as inp
 from .._engine.fitdata import TrainSettings
+from .._engine.options import TOOLKIT_CONSTRAINTS, WRAPPER_TOOLKIT_CONSTRAINTS
 from .._engine.trainer import BaseTrainer
 from .._factory.instantiate import as_items, instantiate_many
 from .._utils.routing import routed
@@ -44,7 +45,8 @@ WRAPPER_CONSTRAINTS = {
     "run_eagerly": ["boolean"],
     "jit_compile": ["boolean", StrOptions({"auto"})],
     "on_nan": [StrOptions({"raise", "warn"})],
-    "dtype": [StrOptions({"float32", "float64"}), None],
+    **TOOLKIT_CONSTRAINTS,
+    **WRAPPER_TOOLKIT_CONSTRAINTS,
 }
 
 
@@ -83,7 +85,17 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
         self.model = model
         vars(self).update(params)
 
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+        **kwargs,
+    ):
         """Train a new network on X and y (or continue it with ``warm_start``).
 
         Parameters
@@ -95,6 +107,13 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights; each batch's loss is
             ``sum(w * loss) / sum(w)``.
+        X_val, y_val : array-like, default=None
+            Validation data (sklearn's convention), used instead of the
+            ``validation_split``: ``val_loss``, ``val_<metric>``, ``scoring``
+            and callbacks such as ``EarlyStopping(monitor='val_loss')`` read
+            them.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
         **kwargs : dict
             ``keras.Model.fit`` settings for this call only, as SciKeras
             allowed (``epochs=5``); the same as ``fit__epochs`` for one call.
@@ -107,7 +126,14 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
         """
         self._call_fit_kwargs = kwargs
         try:
-            return super().fit(X, y, sample_weight=sample_weight)
+            return super().fit(
+                X,
+                y,
+                sample_weight=sample_weight,
+                X_val=X_val,
+                y_val=y_val,
+                sample_weight_val=sample_weight_val,
+            )
         finally:
             del self._call_fit_kwargs
 

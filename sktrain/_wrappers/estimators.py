@@ -2,9 +2,11 @@
 
 from sklearn.utils._param_validation import StrOptions
 
+from .._engine.options import CLASSIFIER_CONSTRAINTS
 from .._io.registry import estimator
 from .._mixins import ClassifierHooks, RegressorHooks
 from .._utils.docstrings import (
+    LABEL_SMOOTHING,
     WRAPPER_ATTRIBUTES,
     WRAPPER_MODEL,
     WRAPPER_PARAMETERS,
@@ -18,6 +20,7 @@ _SKIP = {"self", "__class__", "kwargs"}
 class KerasClassifier(ClassifierHooks, BaseKerasWrapper):
     _parameter_constraints: dict = {
         **BaseKerasWrapper._parameter_constraints,
+        **CLASSIFIER_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
     _STORED = ("n_classes_",)
@@ -44,6 +47,23 @@ class KerasClassifier(ClassifierHooks, BaseKerasWrapper):
         jit_compile=False,
         on_nan="raise",
         dtype=None,
+        lr_schedule=None,
+        warmup=0,
+        lr_step_size=10,
+        lr_gamma=None,
+        lr_min=0.0,
+        lr_patience=5,
+        scoring=None,
+        checkpoint=None,
+        gradient_accumulation_steps=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        weight_decay=None,
+        ema=None,
+        freeze=None,
+        unfreeze_at=None,
+        label_smoothing=0.0,
         **kwargs,
     ):
         params = {k: v for k, v in locals().items() if k not in _SKIP}
@@ -77,6 +97,22 @@ class KerasRegressor(RegressorHooks, BaseKerasWrapper):
         jit_compile=False,
         on_nan="raise",
         dtype=None,
+        lr_schedule=None,
+        warmup=0,
+        lr_step_size=10,
+        lr_gamma=None,
+        lr_min=0.0,
+        lr_patience=5,
+        scoring=None,
+        checkpoint=None,
+        gradient_accumulation_steps=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        weight_decay=None,
+        ema=None,
+        freeze=None,
+        unfreeze_at=None,
         **kwargs,
     ):
         params = {k: v for k, v in locals().items() if k not in _SKIP}
@@ -106,6 +142,7 @@ loss : str, class, keras.losses.Loss, callable or None, default=None
 class_weight : dict, 'balanced' or None, default=None
     Weights of the classes, multiplied into ``sample_weight``.
 
+{LABEL_SMOOTHING}
 Attributes
 ----------
 classes_ : ndarray of shape (n_classes,)

@@ -158,7 +158,7 @@ def test_multilabel_validation_loss_sums_over_the_labels_too():
     clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
     clf.fit(X, Y_LABELS)
     split = Split(X, Y_LABELS, clf._target.encode(Y_LABELS, "float64"), np.ones(80))
-    _, val_loss = clf._val_scorer(split)(clf.model_)
+    _, val_loss = clf._val_scorer(split)(clf.model_, {})
     p = clf.predict_proba(X)
     expected = -np.mean(
         np.sum(Y_LABELS * np.log(p) + (1 - Y_LABELS) * np.log(1 - p), axis=1)

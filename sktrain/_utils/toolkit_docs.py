@@ -1,0 +1,151 @@
+"""Docstring fragments of the training toolkit's parameters (``_engine/options``),
+shared by both families."""
+
+from textwrap import dedent
+
+SCHEDULE_VALUES = """\
+
+    - 'constant': the base rate;
+    - 'step': ``base * lr_gamma ** (epoch // lr_step_size)``, per epoch;
+    - 'exponential': ``base * lr_gamma ** epoch``, per epoch;
+    - 'cosine': per step, ``lr_min + (base - lr_min) * (1 + cos(pi * s / S)) / 2``
+      over the run's ``S`` steps;
+    - 'onecycle': per step, Smith's one-cycle policy: a cosine rise from
+      ``base / 25`` to ``base`` over the first 30% of the run (over the
+      warmup instead, when ``warmup`` is set), then a cosine descent to
+      ``lr_min`` (``base / 1e4`` when ``lr_min`` is 0);
+    - 'plateau': per epoch, multiplied by ``lr_gamma`` after
+      ``lr_patience`` epochs without improvement of the validation loss
+      (the training loss without validation data), never below
+      ``lr_min``;
+    - a ``keras.optimizers.schedules.LearningRateSchedule``: called with
+      the step number, per step;
+    - a callable ``(epoch, lr) -> lr``: called before each epoch with
+      its index and the current rate, as Keras' ``LearningRateScheduler``.
+
+    The run is ``{run}`` epochs; ``epoch`` and ``s`` count from the end of
+    the warmup. ``history_['lr']`` records the rate of every epoch's
+    first step. A ``warm_start`` fit starts the schedule again;
+    ``partial_fit`` goes on along it.
+"""
+
+TOOLKIT_PARAMETERS = dedent("""\
+    warmup : int or float, default=0
+        Linear learning-rate warmup before the schedule: an int is a number
+        of epochs, a float in (0, 1) a fraction of the run. Step ``i`` of
+        the ``W`` warmup steps trains at ``(i + 1) / W`` times the rate the
+        schedule starts at.
+
+    lr_step_size : int, default=10
+        'step' schedule: epochs between two decays.
+
+    lr_gamma : float or None, default=None
+        Decay factor of the 'step' (None: 0.1), 'exponential' (None: 0.95,
+        per epoch) and 'plateau' (None: 0.1) schedules.
+
+    lr_min : float, default=0.0
+        Lowest rate: where 'cosine' and 'onecycle' end, the floor of
+        'plateau'.
+
+    lr_patience : int, default=5
+        'plateau' schedule: epochs without improvement before the rate is
+        reduced.
+
+    scoring : str, callable, list, tuple, dict or None, default=None
+        sklearn scorers (a name such as 'roc_auc', a callable
+        ``scorer(estimator, X, y)``, a list of names or a dict of name ->
+        scorer) computed on the validation data after every epoch and
+        recorded as ``history_['val_<name>']`` (a callable's name is its
+        ``__name__``). The validation data are ``X_val`` / ``y_val`` when
+        given to ``fit``, else the split held out by ``early_stopping``
+        (MLP) or ``validation_split`` (wrappers); scoring without either is
+        an error.
+
+    checkpoint : str, path-like or None, default=None
+        After every epoch, save the estimator to this path in sktrain's file
+        format (atomically: a temporary file, then a rename), with its
+        optimizer state, epoch count, history and the positions of its
+        schedule and random generators; the best epoch so far (highest
+        first scorer, else lowest validation loss, else lowest training
+        loss) also goes to ``<stem>.best<suffix>``. To resume a killed fit,
+        ``sktrain.load`` the file and call ``fit`` on the same data with
+        ``warm_start=True``: it trains the remaining epochs of the
+        interrupted fit and ends where the uninterrupted fit would.
+
+    gradient_accumulation_steps : int or None, default=None
+        Accumulate the gradients of this many batches and apply their mean
+        once: the update of a batch that many times as large, in the memory
+        of one.
+
+    clipvalue : float or None, default=None
+        Clip every gradient element to ``[-clipvalue, clipvalue]``.
+
+    global_clipnorm : float or None, default=None
+        Rescale the gradients together so that their global norm is at most
+        this (``clipnorm`` clips each variable's gradient separately).
+
+    weight_decay : float or None, default=None
+        Decoupled weight decay (each step, ``w -= lr * weight_decay * w``),
+        for any Keras optimizer ('adamw', 'sgd', 'adam', ...); None keeps
+        the optimizer's own default.
+
+    ema : float or None, default=None
+        Keep an exponential moving average of the weights with this
+        momentum (e.g. 0.99); when a fit ends the network takes the
+        averaged weights, which predictions then use.
+""")
+
+LABEL_SMOOTHING = dedent("""\
+    label_smoothing : float, default=0.0
+        Train on smoothed targets ``y * (1 - label_smoothing) +
+        label_smoothing / n_classes`` (binary: ``/ 2``) with the
+        cross-entropy and focal losses.
+""")
+
+MIXED_DTYPES = """\
+    'mixed_float16' and 'mixed_bfloat16' set this estimator's layers to
+    Keras' mixed-precision policy: they compute in half precision with
+    float32 variables, while the output layer, the loss and the
+    predictions stay float32 ('mixed_float16' adds dynamic loss
+    scaling). Keras' global dtype policy is never changed. float16 pays
+    off on GPUs with tensor cores; bfloat16 also on recent CPUs.
+"""
+
+WRAPPER_TOOLKIT = (
+    dedent("""\
+    lr_schedule : str, LearningRateSchedule, callable or None, default=None
+        The learning-rate schedule; its base rate is the optimizer's
+        learning rate (``optimizer__learning_rate``). None is 'constant'.
+""")
+    + SCHEDULE_VALUES.format(run="epochs")
+    + dedent("""\
+
+    clipnorm : float or None, default=None
+        Clip each variable's gradient to this norm.
+
+    freeze : str, list of str or None, default=None
+        Layer names or glob patterns (``'dense*'``) whose layers are not
+        trained (their weights stay as built or pretrained). A pattern that
+        matches no layer is an error.
+
+    unfreeze_at : int or None, default=None
+        The epoch (counted over the run from 0) at which the frozen layers
+        become trainable; the optimizer is rebuilt for their weights.
+""")
+)
+
+MLP_LEARNING_RATE = dedent("""\
+    learning_rate : str, LearningRateSchedule or callable, default='constant'
+        The learning-rate schedule; its base rate is ``learning_rate_init``.
+        sklearn's 'constant', 'invscaling' and 'adaptive' behave as in
+        sklearn (the last two with ``solver='sgd'`` only); the others work
+        with every stochastic solver (``solver='lbfgs'`` has no learning
+        rate and ignores them):
+""") + SCHEDULE_VALUES.format(run="max_iter")
+
+HISTORY_KEYS = """\
+    Every fit also records, per epoch, 'lr' (the learning rate of the
+    epoch's first step), 'grad_norm' (the global norm of the gradients
+    before clipping, averaged over the epoch's steps), 'epoch_time'
+    (seconds) and 'samples_per_s'.
+"""
