@@ -44,6 +44,16 @@ def regression_data():
     return X / 2.0, y / 100.0
 
 
+# what every fit records besides the loss and metrics (``_engine/monitoring``)
+STATS = {"lr", "grad_norm", "epoch_time", "samples_per_s"}
+TIMING = {"epoch_time", "samples_per_s"}
+
+
+def without_timing(history):
+    """``history_`` without its wall-clock entries (they differ run to run)."""
+    return {k: v for k, v in history.items() if k not in TIMING}
+
+
 def small_estimators():
     """One small, seeded instance of every public estimator (fresh each call)."""
     from sktrain import (

@@ -41,7 +41,7 @@ def test_numpydoc_sections_and_public_methods(cls):
     params = inspect.signature(cls).parameters
     for name, p in params.items():
         if p.kind is p.VAR_KEYWORD:
-            assert "**kwargs" in doc
+            assert f"**{name}" in doc
         else:
             assert any(
                 f"{sep}{name}{end}" in doc

@@ -35,6 +35,7 @@ from .keras_compat import (
     omit_retracing_warning,
     quiet_for_dtype,
 )
+from .monitoring import grad_norm_meter
 from .pipeline import batch_weights, epoch_order
 
 
@@ -57,6 +58,7 @@ def counted_train_function(model, feed, steps):
     host = feed.orders is not None  # the family draws each epoch's order
     key = ("gather", _spec(X), _spec(Y), weighted, feed.shuffle, feed.normalize_weights)
     key += ("host orders",) if host else ()
+    key += ("metered",) if grad_norm_meter(model.optimizer) else ()
     run = _kept(model, key, lambda: _gather_loop(model, feed, X, Y, W, weighted))
     seed = tf_.constant(feed.seed, tf_.int64)
     size = tf_.constant(feed.batch_size, tf_.int64)
@@ -139,6 +141,7 @@ def _gather_loop(model, feed, X, Y, W, weighted):
     step = _train_step(model)
     shuffle, normalize = feed.shuffle, feed.normalize_weights
     host = feed.orders is not None
+    meter = grad_norm_meter(model.optimizer) or ()
 
     int64, int32 = tf_.TensorSpec([], tf_.int64), tf_.TensorSpec([], tf_.int32)
     data = [row_spec(X), row_spec(Y), row_spec(W)]
@@ -149,6 +152,8 @@ def _gather_loop(model, feed, X, Y, W, weighted):
     def run(epoch, X, Y, W, seed, batch_size, steps, host_order):
         for metric in model.metrics:  # one call is one epoch (``epochs.py``)
             metric.reset_state()
+        for v in meter:
+            v.assign(tf_.zeros_like(v))
         n = tf_.shape(X, out_type=tf_.int64)[0]
         order = host_order if host else epoch_order(n, shuffle, seed, epoch)
 
@@ -163,11 +168,20 @@ def _gather_loop(model, feed, X, Y, W, weighted):
         outputs, start = _initial_logs(step, spec), 0
         if outputs is None:  # logs that are not all tensors
             outputs, start = step(batch(0)), 1
-        return _repeat(lambda i: step(batch(i)), outputs, start, steps)
+        outputs = _repeat(lambda i: step(batch(i)), outputs, start, steps)
+        return _with_grad_norm(outputs, meter)
 
     # called as a concrete function: tf.function's argument binding costs
     # ~2 ms per call for these eight arguments
     return run.get_concrete_function()
+
+
+def _with_grad_norm(logs, meter):
+    """The epoch's logs plus its mean gradient norm (``monitoring.py``)."""
+    if not meter or not isinstance(logs, dict):
+        return logs
+    total, count = meter
+    return {**logs, "grad_norm": total / tf().maximum(count, 1.0)}
 
 
 def _distributed(model):

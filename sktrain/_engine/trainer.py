@@ -28,9 +28,11 @@ from .backend import device_scope
 from .dtypes import as_output, compute_dtype
 from .fitdata import prepare_fit_data
 from .inputs import sample_shapes
+from .schedules import ScheduleState
+from .toolkit import ToolkitHooks
 
 
-class BaseTrainer(BaseEstimator, abc.ABC):
+class BaseTrainer(ToolkitHooks, BaseEstimator, abc.ABC):
     """Lifecycle shared by the sktrain estimators (not a public class).
 
     Abstract hooks, which every family implements:
@@ -68,6 +70,7 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         "_dtype",
         "_in_dtypes",
         "_sample_shapes",
+        "_lr_state",
     )
     _MULTI_OUTPUT = True
     _WEIGHTS_IN_PIPELINE = False  # rescale each batch's weights to mean 1
@@ -163,6 +166,8 @@ class BaseTrainer(BaseEstimator, abc.ABC):
                 else:
                     self._continue(X, y, incremental)
                 settings = self._train_settings(incremental)
+                if not incremental or not hasattr(self, "_lr_state"):
+                    self._lr_state = ScheduleState()  # a new run
                 data = prepare_fit_data(self, X, y, sample_weight, settings, validation)
                 listeners = self._epoch_listeners(data)
                 self._fit_loop(data, settings, state, listeners)
@@ -250,62 +255,22 @@ class BaseTrainer(BaseEstimator, abc.ABC):
         from .trace_cache import training_model
 
         user_callbacks = copy_callbacks(self._user_callbacks())
+        self._prepare_model(self.model_)  # before its trace key is read
         # a user callback sees (and may keep) the model it trains: model_
         key = None if user_callbacks else self._cache_key()
-        with training_model(self.model_, key, self._make_twin) as model:
+        with training_model(self.model_, key, self._prepared_twin) as model:
             self._keras_fit(model, data, settings, state, listeners, user_callbacks)
+
+    def _prepared_twin(self):
+        return self._prepare_model(self._make_twin())
 
     def _keras_fit(self, model, data, settings, state, listeners, user_callbacks):
         """Train ``model`` (``model_`` or its cached twin) over the seeded
-        feed: one ``keras.Model.fit`` call, or the lean epoch loop
-        (``epochs.py``) when the fit needs nothing of ``fit``'s."""
-        from .callbacks import epoch_monitor, wants_batch_hooks
-        from .epochs import run_epochs
-        from .keras_compat import install_train_function, quiet_test_function
-        from .pipeline import batch_size_for, make_feed
-        from .seeds import draw_seed
-        from .train_function import counted_train_function, supports_counted_loop
+        feed: one ``keras.Model.fit`` call, or the lean epoch loop, with the
+        engine's epoch listeners around the family's (``fitloop.py``)."""
+        from .fitloop import keras_fit
 
-        train = data.train
-        per_batch = wants_batch_hooks(user_callbacks)
-        custom = supports_counted_loop(model)
-        orders = self._epoch_orders(train.n_samples)
-        feed = make_feed(
-            train.X,
-            train.Y,
-            train.sample_weight,
-            batch_size=batch_size_for(settings.batch_size, train.n_samples),
-            shuffle=self.shuffle,
-            seed=0 if orders is not None else draw_seed(self._rng),
-            normalize_weights=self._WEIGHTS_IN_PIPELINE,
-            in_graph=custom and not per_batch,
-            orders=orders,
-        )
-        steps = 1 if per_batch else feed.steps
-        function = counted_train_function(model, feed, steps) if custom else None
-        install_train_function(model, steps, function)
-        fit_kwargs = self._keras_fit_kwargs(data)
-        if fit_kwargs.get("validation_data") is not None:
-            quiet_test_function(model)
-        start = fit_kwargs.pop("initial_epoch", 0)
-        try:
-            run_epochs(
-                model,
-                feed,
-                function,
-                epochs=settings.epochs,
-                start=start,
-                callbacks=[epoch_monitor(state, listeners), *user_callbacks],
-                fit_kwargs=fit_kwargs,
-            )
-        except KeyboardInterrupt:
-            # a notebook's stop button: keep the last completed epoch's weights
-            state.interrupted = True
-            if state.good_weights is not None:
-                model.set_weights(state.good_weights)
-        finally:
-            if function is not None:  # it holds this fit's data as tensors
-                model.train_function = None
+        keras_fit(self, model, data, settings, state, listeners, user_callbacks)
 
     def _epoch_orders(self, n_samples):
         """Hook: an iterator of each epoch's row order (int64 arrays) drawn

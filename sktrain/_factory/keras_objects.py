@@ -126,3 +126,38 @@ class HalfMeanSquaredError(keras.losses.Loss):
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, y_pred.dtype)
         return 0.5 * ops.mean(ops.square(y_pred - y_true), axis=-1)
+
+
+@register
+class StepTable(keras.optimizers.schedules.LearningRateSchedule):
+    """The learning rate of each optimizer step, from a table sktrain writes.
+
+    ``_engine/schedules.py`` computes each epoch's per-step rates on the
+    host and ``write_rates`` them with the step they start at; inside the
+    traced train step Keras calls the schedule with the optimizer's step
+    count, which looks its rate up (the last entry past the table's end).
+    The table is a runtime value, so one trace serves every schedule.
+    ``initial`` is the base rate: the optimizer's rate before the table.
+    """
+
+    def __init__(self, initial=0.001):
+        tf = _tf()
+        self.initial = float(initial)
+        self._values = tf.Variable(
+            [self.initial], shape=tf.TensorShape([None]), trainable=False
+        )
+        self._start = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+    def __call__(self, step):
+        tf = _tf()
+        last = tf.cast(tf.size(self._values), tf.int64) - 1
+        i = tf.clip_by_value(tf.cast(step, tf.int64) - self._start, 0, last)
+        return tf.gather(self._values, i)
+
+    def write_rates(self, rates, start):
+        """Rates of the steps ``start``, ``start + 1``, ... (float32)."""
+        self._values.assign(_tf().constant(rates, dtype="float32"))
+        self._start.assign(int(start))
+
+    def get_config(self):
+        return {"initial": self.initial}

@@ -93,3 +93,35 @@ def mlp_optimizer_params(est):
             **extra,
         }
     return {"learning_rate": lr, **extra}
+
+
+def prepare_optimizer(optimizer, *, scheduled):
+    """What the engine needs of a compiled model's optimizer before its
+    train step is traced: the gradient-norm meter and, when ``scheduled``,
+    a ``StepTable`` learning rate. True if anything was added (a train
+    step traced before must then be traced again)."""
+    from .._engine.monitoring import meter_gradients
+
+    added = meter_gradients(optimizer)
+    return (use_step_table(optimizer) if scheduled else False) or added
+
+
+def use_step_table(optimizer):
+    """Give ``optimizer`` a ``StepTable`` learning rate (``_engine/schedules``)
+    starting at its own rate; a no-op if it has one. Call it before the
+    optimizer is used in a traced step."""
+    from .keras_objects import StepTable
+
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    current = inner._learning_rate
+    if isinstance(current, StepTable):
+        return False
+    if isinstance(current, keras().optimizers.schedules.LearningRateSchedule):
+        raise ValueError(
+            "The optimizer already has a LearningRateSchedule as its learning "
+            "rate; pass the schedule as the estimator's schedule parameter "
+            "(learning_rate for MLPClassifier/MLPRegressor, lr_schedule for "
+            "the Keras* estimators) and a float learning rate to the optimizer."
+        )
+    inner.learning_rate = StepTable(float(current.numpy()))
+    return True

@@ -6,18 +6,16 @@ stopping rules as an epoch listener (``stopping.py``) and sklearn's fitted
 attributes (``loss_curve_``, ``t_``, ``coefs_`` ...).
 """
 
-import warnings
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from .._engine.fitdata import TrainSettings
+from .._engine.options import SKLEARN_SCHEDULES
 from .._engine.trainer import BaseTrainer
 from .build import MLPSpec
-from .params import MLP_CONSTRAINTS, check_extra_params, extra_names
+from .params import MLP_CONSTRAINTS, LossParams, WeightViews
 
 
-class BaseMLP(BaseTrainer):
+class BaseMLP(LossParams, WeightViews, BaseTrainer):
     """Parameters, network spec and weight views shared by the MLP estimators."""
 
     _parameter_constraints: dict = dict(MLP_CONSTRAINTS)
@@ -133,50 +131,6 @@ class BaseMLP(BaseTrainer):
         self.ema = ema
         vars(self).update(loss_params)  # loss__gamma=..., checked in fit
 
-    # -- routed loss parameters (``loss__gamma=2.0``) -----------------------
-    def get_params(self, deep=True):
-        """Parameters of this estimator, routed ``loss__<name>`` ones included.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            Also return the parameters of contained estimators.
-
-        Returns
-        -------
-        params : dict
-            Parameter names mapped to their values.
-        """
-        params = super().get_params(deep=deep)
-        params.update((k, getattr(self, k)) for k in extra_names(self))
-        return params
-
-    def set_params(self, **params):
-        """Set parameters, routed ``loss__<name>`` ones included.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        loss_params = {k: params.pop(k) for k in list(params) if k.startswith("loss__")}
-        vars(self).update(loss_params)
-        return super().set_params(**params)
-
-    def _loss_params(self):
-        from .._utils.routing import routed
-
-        return routed(vars(self), "loss")
-
-    def _validate_params(self):
-        super()._validate_params()
-        check_extra_params(self)
-
     # -- network ------------------------------------------------------------
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -276,7 +230,7 @@ class BaseMLP(BaseTrainer):
 
             self.model_.alpha = float(self.alpha)
             forget_train_function(self.model_)  # alpha is baked into its trace
-        if not incremental and isinstance(self.solver, str):
+        if not incremental and isinstance(self.solver, str) and not self._scheduled():
             self.model_.optimizer.learning_rate.assign(float(self.learning_rate_init))
 
     # -- training loop settings ---------------------------------------------
@@ -318,6 +272,32 @@ class BaseMLP(BaseTrainer):
         check_lbfgs_settings(self)
         with training_model(self.model_, self._cache_key(), self._make_twin) as model:
             fit_lbfgs(self, model, data, state)
+
+    # -- learning-rate schedules (``_engine/schedules.py``) ------------------
+    def _lr_schedule(self):
+        lr = self.learning_rate
+        sklearn_own = isinstance(lr, str) and lr in SKLEARN_SCHEDULES
+        return None if sklearn_own or self._lbfgs() else lr
+
+    def _scheduled(self):
+        if self._lbfgs():  # no learning rate
+            return False
+        lr = self.learning_rate
+        if self.warmup != 0 and isinstance(lr, str) and lr in SKLEARN_SCHEDULES[1:]:
+            raise ValueError(
+                f"warmup cannot be combined with sklearn's learning_rate={lr!r}; "
+                "use one of sktrain's schedules ('step', 'exponential', "
+                "'cosine', 'onecycle', 'plateau') or 'constant' with warmup."
+            )
+        return super()._scheduled()
+
+    def _base_lr(self):
+        if isinstance(self.solver, str):
+            return float(self.learning_rate_init)
+        return super()._base_lr()  # an optimizer instance's own rate
+
+    def _schedule_run(self, settings):
+        return int(self.max_iter)
 
     def _epoch_orders(self, n_samples):
         """sklearn's epoch orders: each epoch reshuffles the previous one
@@ -386,51 +366,9 @@ class BaseMLP(BaseTrainer):
 
     # -- sklearn's fitted attributes ----------------------------------------
     def _record(self, state, listeners, data, incremental):
-        if self._lbfgs():  # scipy's iterations; it warns itself
-            curve = state.history.get("loss", [])
-            self.t_ += state.n_iter * data.train.n_samples
-            self.loss_curve_ = self.loss_curve_ + curve
-            self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
-            self.best_loss_ = min(self.loss_curve_, default=np.inf)
-            return
-        (stopping,) = listeners
-        self.t_ += state.n_iter * data.train.n_samples
-        self.loss_curve_ = self.loss_curve_ + stopping.loss_curve
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
-        if self.early_stopping:
-            self.validation_scores_ = self.validation_scores_ + (
-                stopping.validation_scores
-            )
-            self.best_validation_score_ = stopping.best_validation_score
-        else:
-            self.best_loss_ = stopping.best_loss
-        reached_max = state.n_iter >= self.max_iter
-        if not incremental and not stopping.stopped_early and reached_max:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
+        from .stopping import record_fit
 
-    # -- sklearn's weight views -------------------------------------------
-    def _dense_weights(self, name):
-        from .build import dense_layers
-
-        model = self.__dict__.get("model_")
-        if model is None:
-            raise AttributeError("coefs_ and intercepts_ are available after fit.")
-        return [np.asarray(getattr(d, name).numpy()) for d in dense_layers(model)]
-
-    @property
-    def coefs_(self):
-        """list of ndarray: weight matrix of each Dense layer (from ``model_``)."""
-        return self._dense_weights("kernel")
-
-    @property
-    def intercepts_(self):
-        """list of ndarray: bias vector of each Dense layer (from ``model_``)."""
-        return self._dense_weights("bias")
+        record_fit(self, state, listeners, data.train.n_samples, incremental)
 
 
 def _sklearn_orders(n_samples, rng):

@@ -2,7 +2,12 @@
 
 from .._io.registry import estimator
 from .._mixins import ClassifierHooks
-from .._utils.docstrings import LABEL_SMOOTHING, MLP_ATTRIBUTES, MLP_PARAMETERS
+from .._utils.docstrings import (
+    LABEL_SMOOTHING,
+    MLP_ATTRIBUTES,
+    MLP_PARAMETERS,
+    MLP_PARAMETERS_END,
+)
 from .base import BaseMLP
 
 
@@ -92,7 +97,7 @@ loss : str, class, keras.losses.Loss or callable, default='log_loss'
 class_weight : dict, 'balanced' or None, default=None
     Weights of the classes, multiplied into ``sample_weight``.
 
-{LABEL_SMOOTHING}
+{LABEL_SMOOTHING}{MLP_PARAMETERS_END}
 Attributes
 ----------
 classes_ : ndarray or list of ndarray

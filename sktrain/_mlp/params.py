@@ -1,4 +1,6 @@
-"""The MLP estimators' ``_parameter_constraints`` (sklearn's validation)."""
+"""The MLP estimators' parameters: ``_parameter_constraints`` (sklearn's
+validation), routed ``loss__<name>`` keywords (``LossParams``) and sklearn's
+read-only weight views ``coefs_`` / ``intercepts_`` (``WeightViews``)."""
 
 from numbers import Integral, Real
 
@@ -79,3 +81,72 @@ def check_extra_params(est):
                 "listed parameters it takes only the loss's own settings, as "
                 "loss__<name> (e.g. loss__gamma=2.0 with loss='focal')."
             )
+
+
+class LossParams:
+    """``loss__<name>=value`` keywords as parameters (a mixin of ``BaseMLP``)."""
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, routed ``loss__<name>`` ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        params.update((k, getattr(self, k)) for k in extra_names(self))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, routed ``loss__<name>`` ones included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        loss_params = {k: params.pop(k) for k in list(params) if k.startswith("loss__")}
+        vars(self).update(loss_params)
+        return super().set_params(**params)
+
+    def _loss_params(self):
+        from .._utils.routing import routed
+
+        return routed(vars(self), "loss")
+
+    def _validate_params(self):
+        super()._validate_params()
+        check_extra_params(self)
+
+
+class WeightViews:
+    """sklearn's ``coefs_`` / ``intercepts_``, read from ``model_``."""
+
+    def _dense_weights(self, name):
+        from .build import dense_layers
+
+        model = self.__dict__.get("model_")
+        if model is None:
+            raise AttributeError("coefs_ and intercepts_ are available after fit.")
+        return [np.asarray(getattr(d, name).numpy()) for d in dense_layers(model)]
+
+    @property
+    def coefs_(self):
+        """list of ndarray: weight matrix of each Dense layer (from ``model_``)."""
+        return self._dense_weights("kernel")
+
+    @property
+    def intercepts_(self):
+        """list of ndarray: bias vector of each Dense layer (from ``model_``)."""
+        return self._dense_weights("bias")

@@ -2,7 +2,7 @@
 
 from .._io.registry import estimator
 from .._mixins import RegressorHooks
-from .._utils.docstrings import MLP_ATTRIBUTES, MLP_PARAMETERS
+from .._utils.docstrings import MLP_ATTRIBUTES, MLP_PARAMETERS, MLP_PARAMETERS_END
 from .base import BaseMLP
 
 
@@ -90,7 +90,7 @@ loss : str, class, keras.losses.Loss or callable, default='squared_error'
     'poisson' (exponential output; summed over the outputs of a 2-D y, as
     in sklearn), or any Keras loss name ('huber', 'mae', ...), class,
     instance or function.
-{MLP_PARAMETERS}
+{MLP_PARAMETERS}{MLP_PARAMETERS_END}
 Attributes
 ----------
 out_activation_ : str

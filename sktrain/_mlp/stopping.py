@@ -10,9 +10,11 @@ with ``model.stop_training``. The engine's ``EpochMonitor`` calls
 NaN/inf epoch ends the fit as in sklearn (``on_nonfinite_epoch``).
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .._engine.callbacks import EpochListener
 
@@ -132,3 +134,32 @@ class SklearnStopping(EpochListener):
             return True
         model.optimizer.learning_rate.assign(lr / 5.0)
         return False
+
+
+def record_fit(est, state, listeners, n_samples, incremental):
+    """sklearn's fitted attributes of ``est`` after one fit (and its
+    ``ConvergenceWarning``)."""
+    if est._lbfgs():  # scipy's iterations; it warns itself
+        curve = state.history.get("loss", [])
+        est.t_ += state.n_iter * n_samples
+        est.loss_curve_ = est.loss_curve_ + curve
+        est.loss_ = est.loss_curve_[-1] if est.loss_curve_ else np.nan
+        est.best_loss_ = min(est.loss_curve_, default=np.inf)
+        return
+    (stopping,) = listeners
+    est.t_ += state.n_iter * n_samples
+    est.loss_curve_ = est.loss_curve_ + stopping.loss_curve
+    est.loss_ = est.loss_curve_[-1] if est.loss_curve_ else np.nan
+    if est.early_stopping:
+        est.validation_scores_ = est.validation_scores_ + (stopping.validation_scores)
+        est.best_validation_score_ = stopping.best_validation_score
+    else:
+        est.best_loss_ = stopping.best_loss
+    reached_max = state.n_iter >= est.max_iter
+    if not incremental and not stopping.stopped_early and reached_max:
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
+            "reached and the optimization hasn't converged yet.",
+            ConvergenceWarning,
+            stacklevel=6,
+        )

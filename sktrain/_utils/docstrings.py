@@ -5,6 +5,7 @@ from textwrap import dedent
 from .toolkit_docs import (  # noqa: F401 (LABEL_SMOOTHING re-exported)
     HISTORY_KEYS,
     LABEL_SMOOTHING,
+    LOSS_PARAMS,
     MIXED_DTYPES,
     MLP_LEARNING_RATE,
     TOOLKIT_PARAMETERS,
@@ -161,6 +162,8 @@ keras.initializers.Initializer, default='sklearn'
     + "\n"
     + TOOLKIT_PARAMETERS
 )
+
+MLP_PARAMETERS_END = "\n" + LOSS_PARAMS
 
 MLP_ATTRIBUTES = (
     dedent("""\

@@ -149,3 +149,12 @@ HISTORY_KEYS = """\
     before clipping, averaged over the epoch's steps), 'epoch_time'
     (seconds) and 'samples_per_s'.
 """
+
+LOSS_PARAMS = dedent("""\
+    **loss_params : dict
+        The loss's own settings as ``loss__<name>=value`` (``loss__gamma``
+        with 'focal', ``loss__delta`` with 'huber', ``loss__quantile`` with
+        'quantile', or any keyword of a Keras loss class). They are
+        parameters like the others: ``get_params``, ``set_params``,
+        ``clone`` and ``GridSearchCV`` see them.
+""")

@@ -207,6 +207,12 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
             unstratified_fallback=True,
         )
 
+    def _lr_schedule(self):
+        return self.lr_schedule
+
+    def _schedule_run(self, settings):
+        return int(self._fit_routed().get("epochs", self.epochs))
+
     def _class_weight(self):
         return self._fit_routed().get(
             "class_weight", getattr(self, "class_weight", None)

@@ -1,0 +1,104 @@
+"""One fit's epochs on one model: the feed, the train function, the listeners.
+
+``keras_fit`` is the body of ``BaseTrainer._keras_fit``: it trains ``model``
+(the estimator's ``model_`` or its cached twin) over the seeded feed with
+one ``keras.Model.fit`` call or the lean epoch loop (``epochs.py``). The
+``EpochMonitor`` runs, at each epoch end, the engine's listeners around the
+family's:
+
+1. ``ValidationScoring`` (``scoring.py``): ``val_<name>`` for ``scoring``;
+2. ``EpochStats`` (``monitoring.py``): 'lr' (unscheduled fits),
+   'grad_norm', 'epoch_time', 'samples_per_s';
+3. the family's listeners (the MLP's sklearn rules read ``val_<first>``);
+4. ``LrScheduler`` (``schedules.py``): 'lr', 'plateau', the next epoch's
+   rates;
+5. the family's ``_after_epoch_listeners`` (the checkpoint: last, when
+   everything of the epoch is known).
+"""
+
+
+def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
+    """Train ``model`` for ``settings.epochs`` epochs (see the module doc)."""
+    from .callbacks import epoch_monitor, wants_batch_hooks
+    from .epochs import run_epochs
+    from .keras_compat import install_train_function, quiet_test_function
+    from .pipeline import batch_size_for, make_feed
+    from .seeds import draw_seed
+    from .train_function import counted_train_function, supports_counted_loop
+
+    train = data.train
+    per_batch = wants_batch_hooks(user_callbacks)
+    custom = supports_counted_loop(model)
+    est._prepare_model(model)  # a loaded or lbfgs-made model has no meter yet
+    orders = est._epoch_orders(train.n_samples)
+    feed = make_feed(
+        train.X,
+        train.Y,
+        train.sample_weight,
+        batch_size=batch_size_for(settings.batch_size, train.n_samples),
+        shuffle=est.shuffle,
+        seed=0 if orders is not None else draw_seed(est._rng),
+        normalize_weights=est._WEIGHTS_IN_PIPELINE,
+        in_graph=custom and not per_batch,
+        orders=orders,
+    )
+    steps = 1 if per_batch else feed.steps
+    function = counted_train_function(model, feed, steps) if custom else None
+    install_train_function(model, steps, function)
+    fit_kwargs = est._keras_fit_kwargs(data)
+    if fit_kwargs.get("validation_data") is not None:
+        quiet_test_function(model)
+    start = fit_kwargs.pop("initial_epoch", 0)
+    everyone = engine_listeners(est, model, data, settings, feed, listeners)
+    try:
+        run_epochs(
+            model,
+            feed,
+            function,
+            epochs=settings.epochs,
+            start=start,
+            callbacks=[epoch_monitor(state, everyone), *user_callbacks],
+            fit_kwargs=fit_kwargs,
+        )
+    except KeyboardInterrupt:
+        # a notebook's stop button: keep the last completed epoch's weights
+        state.interrupted = True
+        if state.good_weights is not None:
+            model.set_weights(state.good_weights)
+    finally:
+        if function is not None:  # it holds this fit's data as tensors
+            model.train_function = None
+
+
+def engine_listeners(est, model, data, settings, feed, listeners):
+    """The family's ``listeners`` with the engine's around them, in order."""
+    from .monitoring import EpochStats
+    from .schedules import LrScheduler, ScheduleSpec
+    from .scoring import ValidationScoring, check_scoring_data, make_scorers
+
+    before, after = [], []
+    check_scoring_data(est, data)
+    if est.scoring is not None:
+        scorers = make_scorers(est, est.scoring)
+        before.append(ValidationScoring(est, scorers, data.validation))
+    scheduled = est._scheduled()
+    before.append(EpochStats(feed.steps, data.train.n_samples, record_lr=not scheduled))
+    if scheduled:
+        kind = est._lr_schedule()
+        spec = ScheduleSpec(
+            kind="constant" if kind is None else kind,
+            base=est._base_lr(),
+            run_epochs=est._schedule_run(settings),
+            warmup=est.warmup,
+            step_size=int(est.lr_step_size),
+            gamma=est.lr_gamma,
+            lr_min=float(est.lr_min),
+            patience=int(est.lr_patience),
+        )
+        monitor = "val_loss" if data.validation is not None else "loss"
+        scheduler = LrScheduler(
+            spec, est._lr_state, feed.steps, monitor, settings.epochs
+        )
+        scheduler.begin(model)
+        after.append(scheduler)
+    return [*before, *listeners, *after, *est._after_epoch_listeners(data)]

@@ -1,0 +1,48 @@
+"""``ToolkitHooks``: the training toolkit's hooks on ``BaseTrainer``.
+
+What the engine asks of an estimator for the toolkit's parameters
+(``options.py``): its learning-rate schedule (``schedules.py``) and the
+epoch listeners that run after all others (``checkpoint.py``). Defaults
+here; the families override them.
+"""
+
+
+class ToolkitHooks:
+    """A mixin of ``BaseTrainer`` (see the module doc)."""
+
+    def _prepare_model(self, model):
+        """Ready ``model``'s optimizer for the toolkit before a train step
+        is traced: the gradient-norm meter and, for a scheduled fit, the
+        rate table (``_factory/optimizers.py`` ``prepare_optimizer``); a
+        train step traced before without them is dropped. Returns ``model``.
+        """
+        from .._factory.optimizers import prepare_optimizer
+        from .train_function import forget_train_function
+
+        if prepare_optimizer(model.optimizer, scheduled=self._scheduled()):
+            forget_train_function(model)
+        return model
+
+    def _lr_schedule(self):
+        """Hook: the schedule sktrain drives (a name of ``SCHEDULES``, a
+        ``LearningRateSchedule`` or a callable), or None."""
+        return None
+
+    def _scheduled(self):
+        """True when sktrain drives the learning rate (a schedule or warmup)."""
+        kind = self._lr_schedule()
+        return not (kind is None or kind == "constant") or self.warmup != 0
+
+    def _base_lr(self):
+        """Hook: the base rate of the schedule (the optimizer's own rate)."""
+        from .schedules import step_table
+
+        return step_table(self.model_.optimizer).initial
+
+    def _schedule_run(self, settings):
+        """Hook: the epochs of one run (the schedules' horizon)."""
+        return settings.epochs
+
+    def _after_epoch_listeners(self, data):
+        """Epoch listeners that run after all others (the checkpoint)."""
+        return []
