@@ -303,6 +303,48 @@ def test_a_callback_stopping_the_frozen_phase_ends_the_fit(data):
     assert same(rec.begin["dense_1"], weights(est.model_, "dense_1"))
 
 
+class RaiseAt(keras.callbacks.Callback):
+    def __init__(self, epoch, exc):
+        super().__init__()
+        self.epoch, self.exc = epoch, exc
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise self.exc
+
+
+def test_an_interrupt_in_the_frozen_phase_ends_the_fit(data):
+    X, y = data
+    est = regressor(
+        freeze="dense_1",
+        unfreeze_at=2,
+        epochs=4,
+        callbacks=[RaiseAt(1, KeyboardInterrupt())],
+    )
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X, y)
+    # sktrain's monitor recorded epoch 1 before the callback raised
+    assert est.n_iter_ == 2 and len(est.history_["loss"]) == 2
+    assert est.model_.get_layer("dense_1").trainable is False
+
+
+def test_a_failure_in_the_unfrozen_phase_restores_the_fit_start(data):
+    X, y = data
+    est = regressor(freeze="dense_1", epochs=2).fit(X, y)
+    before, history = est.model_.get_weights(), dict(est.history_)
+    est.set_params(
+        warm_start=True, unfreeze_at=1, callbacks=[RaiseAt(1, RuntimeError("boom"))]
+    )
+    with pytest.raises(RuntimeError, match="boom"):
+        est.fit(X, y)
+    assert same(before, est.model_.get_weights())  # not the unfrozen phase's
+    assert est.history_ == history
+    # the next fit freezes for its epoch 0 again
+    est.set_params(callbacks=None, epochs=1).fit(X, y)
+    assert est.model_.get_layer("dense_1").trainable is False
+    assert same(before[:2], est.model_.get_weights()[:2])
+
+
 def test_partial_fit_counts_epochs_over_calls(data):
     X, y = data
     est = regressor(freeze="dense_1", unfreeze_at=2)
