@@ -15,7 +15,13 @@ import dataclasses
 import pickle
 
 FORMAT_VERSION = 2
-TRANSIENT = ("model_", "_predictor", "_call_fit_kwargs", "_transform_shape")
+TRANSIENT = (
+    "model_",
+    "_predictor",
+    "_call_fit_kwargs",
+    "_transform_shape",
+    "_phase_offset",
+)
 _PICKLE_KEY = "__sktrain_format__"
 
 

@@ -125,12 +125,18 @@ WRAPPER_TOOLKIT = (
 
     freeze : str, list of str or None, default=None
         Layer names or glob patterns (``'dense*'``) whose layers are not
-        trained (their weights stay as built or pretrained). A pattern that
-        matches no layer is an error.
+        trained (their weights stay as built or pretrained), matched against
+        each layer's name and its path through nested models
+        (``'base/dense_1'``; a nested model freezes with its layers). A
+        pattern that matches no layer, or a freeze that leaves nothing to
+        train, is an error. Layers you froze yourself stay frozen.
 
     unfreeze_at : int or None, default=None
-        The epoch (counted over the run from 0) at which the frozen layers
-        become trainable; the optimizer is rebuilt for their weights.
+        The epoch (counted over the run from 0: a ``fit``, also a
+        ``warm_start`` one, starts at 0 frozen; ``partial_fit`` goes on
+        counting) from which the frozen layers train too. The model then
+        gets a new optimizer of the same configuration (its state and step
+        count start afresh). None: never; ignored without ``freeze``.
 """)
 )
 

@@ -79,6 +79,7 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
         "n_outputs_expected_",
         "_output_shape",
         "_feature_encoder",
+        "_frozen_layers",
     )
 
     def __init__(self, model=None, **params):
@@ -178,6 +179,12 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
         history = getattr(self, "history_", None) or {}
         return len(history.get("loss", []))
 
+    def _first_epoch(self):
+        """The epoch this ``keras.Model.fit`` call starts at (Keras'
+        ``initial_epoch``): ``current_epoch``, plus the epochs of this fit's
+        frozen phase when it runs in two (``freeze.py``)."""
+        return self.current_epoch + vars(self).get("_phase_offset", 0)
+
     # -- training settings (lifecycle hooks) ---------------------------------
     def _on_continue(self, incremental):
         """A ``fit`` call trains ``epochs`` epochs from epoch 0, also with
@@ -224,6 +231,13 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
         params = routed(self.get_params(deep=False), "callbacks")
         made = instantiate_many(as_items(self.callbacks), params, prefix="callbacks")
         return list(made.values()) if isinstance(made, dict) else made
+
+    def _fit_loop(self, data, settings, state, listeners):
+        """The engine's loop, in a frozen and an unfrozen phase when
+        ``unfreeze_at`` falls inside this fit (``freeze.py``)."""
+        from .freeze import fit_in_phases
+
+        fit_in_phases(self, super()._fit_loop, data, settings, state, listeners)
 
     def _keras_fit_kwargs(self, data):
         from .fitargs import keras_fit_kwargs
@@ -317,10 +331,13 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
         return {"inputs": inp.sample_shapes(X), "hyper": repr(sorted(hyper.items()))}
 
     def _build_model(self, X, y):
+        from .freeze import freeze_new_model
         from .network import build_network
 
         self._check_extra_params()
-        return build_network(self, X, y)
+        model = build_network(self, X, y)
+        freeze_new_model(self, model)  # before compile: the optimizer sees it
+        return model
 
     def _compile_model(self):
         from .network import compile_network, configure_target

@@ -46,7 +46,7 @@ def keras_fit_kwargs(est, data):
     kwargs = {
         "verbose": est.verbose,
         **extra,
-        "initial_epoch": len(est.history_.get("loss", [])),
+        "initial_epoch": est._first_epoch(),
     }
     if data.validation is not None:
         batch_size = fit.get(
