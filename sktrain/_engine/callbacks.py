@@ -76,6 +76,8 @@ class FitState:
     nonfinite_epoch: int | None = None
     nonfinite_taken: bool = False  # a listener took that epoch as its last
     interrupted: bool = False
+    run_epochs: int = 0  # epochs this fit runs in all (a resumed one: with those done)
+    run_start: tuple | None = None  # (RandomState, history_) at the fit's start
 
 
 class EpochListener:

@@ -12,14 +12,18 @@ family's:
 3. the family's listeners (the MLP's sklearn rules read ``val_<first>``);
 4. ``LrScheduler`` (``schedules.py``): 'lr', 'plateau', the next epoch's
    rates;
-5. the family's ``_after_epoch_listeners`` (the checkpoint: last, when
-   everything of the epoch is known).
+5. the family's ``_after_epoch_listeners``;
+6. ``Checkpoint`` (``checkpoint.py``): last, when everything of the epoch
+   is known.
 """
+
+import itertools
 
 
 def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     """Train ``model`` for ``settings.epochs`` epochs (see the module doc)."""
     from .callbacks import epoch_monitor, wants_batch_hooks
+    from .checkpoint import Checkpoint
     from .epochs import run_epochs
     from .keras_compat import install_train_function, quiet_test_function
     from .pipeline import batch_size_for, make_feed
@@ -30,7 +34,10 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     per_batch = wants_batch_hooks(user_callbacks)
     custom = supports_counted_loop(model)
     est._prepare_model(model)  # a loaded or lbfgs-made model has no meter yet
+    first = state.n_iter  # epochs of this run done before (a resumed fit)
     orders = est._epoch_orders(train.n_samples)
+    if orders is not None and first:
+        orders = itertools.islice(orders, first, None)
     feed = make_feed(
         train.X,
         train.Y,
@@ -41,6 +48,7 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
         normalize_weights=est._WEIGHTS_IN_PIPELINE,
         in_graph=custom and not per_batch,
         orders=orders,
+        first_epoch=first,
     )
     steps = 1 if per_batch else feed.steps
     function = counted_train_function(model, feed, steps) if custom else None
@@ -50,6 +58,8 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
         quiet_test_function(model)
     start = fit_kwargs.pop("initial_epoch", 0)
     everyone = engine_listeners(est, model, data, settings, feed, listeners)
+    if est.checkpoint is not None:
+        everyone.append(Checkpoint(est, listeners, _best_monitor(est, data)))
     try:
         run_epochs(
             model,
@@ -102,3 +112,10 @@ def engine_listeners(est, model, data, settings, feed, listeners):
         scheduler.begin(model)
         after.append(scheduler)
     return [*before, *listeners, *after, *est._after_epoch_listeners(data)]
+
+
+def _best_monitor(est, data):
+    from .checkpoint import monitor_of
+    from .scoring import first_scorer_key
+
+    return monitor_of(first_scorer_key(est.scoring), data.validation is not None)

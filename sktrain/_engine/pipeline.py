@@ -41,14 +41,15 @@ def batch_size_for(requested, n_samples, *, warn=True):
     return int(np.clip(requested, 1, n_samples))
 
 
-def _epoch_orders(n, shuffle, seed, orders=None):
-    """Dataset of one index order per epoch (``epoch_order``, or the next of
-    the family's host-drawn ``orders``), forever."""
+def _epoch_orders(n, shuffle, seed, orders=None, first_epoch=0):
+    """Dataset of one index order per epoch (``epoch_order`` from epoch
+    ``first_epoch``, or the next of the family's host-drawn ``orders``),
+    forever."""
     tf_ = tf()
     if orders is not None:
         spec = tf_.TensorSpec([n], tf_.int64)
         return tf_.data.Dataset.from_generator(lambda: orders, output_signature=spec)
-    epochs = tf_.data.Dataset.counter()
+    epochs = tf_.data.Dataset.counter(start=first_epoch)
     return epochs.map(lambda epoch: epoch_order(n, shuffle, seed, epoch))
 
 
@@ -122,10 +123,21 @@ class Feed:
     # an iterator of int64 row orders, one per epoch, drawn by the family
     # (the MLP: sklearn's shuffles); None: ``epoch_order``
     orders: object = None
+    first_epoch: int = 0  # the epoch index the orders start at (a resumed fit)
 
 
 def make_feed(
-    X, Y, sw, *, batch_size, shuffle, seed, normalize_weights, in_graph, orders=None
+    X,
+    Y,
+    sw,
+    *,
+    batch_size,
+    shuffle,
+    seed,
+    normalize_weights,
+    in_graph,
+    orders=None,
+    first_epoch=0,
 ):
     """The ``Feed`` of one fit; ``in_graph`` allows gathering in the train
     function (one dense X and one Y only); ``orders`` are host-drawn epoch
@@ -141,17 +153,35 @@ def make_feed(
     )
     single = isinstance(X, np.ndarray) and isinstance(Y, np.ndarray)
     if not (in_graph and single):
-        ds, steps = train_dataset(X, Y, sw, **settings, orders=orders)
-        return Feed(ds, steps, **settings, orders=orders)
+        ds, steps = train_dataset(
+            X, Y, sw, **settings, orders=orders, first_epoch=first_epoch
+        )
+        return Feed(ds, steps, **settings, orders=orders, first_epoch=first_epoch)
     sw_t = None if np.all(sw == 1) else tf_.constant(sw, dtype=_weight_dtype(X))
     arrays = (tf_.constant(X), tf_.constant(Y), sw_t)
     # a placeholder: Dataset.counter() would trace a function per fit (~17 ms)
     placeholder = tf_.data.Dataset.range(2**62)
-    return Feed(placeholder, steps, **settings, arrays=arrays, orders=orders)
+    return Feed(
+        placeholder,
+        steps,
+        **settings,
+        arrays=arrays,
+        orders=orders,
+        first_epoch=first_epoch,
+    )
 
 
 def train_dataset(
-    X, Y, sw, *, batch_size, shuffle, seed, normalize_weights=False, orders=None
+    X,
+    Y,
+    sw,
+    *,
+    batch_size,
+    shuffle,
+    seed,
+    normalize_weights=False,
+    orders=None,
+    first_epoch=0,
 ):
     """A repeating dataset of (x, y, sample_weight) batches; returns (ds, steps).
 
@@ -181,7 +211,7 @@ def train_dataset(
             return (x, y)
         return (x, y, batch_weights(tf_.gather(sw_t, i), normalize_weights))
 
-    orders = _epoch_orders(n, shuffle, seed, orders)
+    orders = _epoch_orders(n, shuffle, seed, orders, first_epoch)
     autotune = tf_.data.AUTOTUNE
     ds = orders.flat_map(batches).map(gather, num_parallel_calls=autotune)
     ds = ds.prefetch(autotune)

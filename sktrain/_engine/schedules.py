@@ -145,6 +145,13 @@ def _is_epoch_callable(kind):
     return callable(kind) and not isinstance(kind, str) and not _is_keras_schedule(kind)
 
 
+def step_count(optimizer):
+    """The step count Keras calls a schedule with: every batch, also under
+    gradient accumulation (``iterations`` then counts updates)."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    return int(getattr(inner, "_iterations", inner.iterations).numpy())
+
+
 def step_table(optimizer):
     """The optimizer's ``StepTable`` (also under a LossScaleOptimizer), or None."""
     inner = getattr(optimizer, "inner_optimizer", optimizer)
@@ -167,7 +174,7 @@ class LrScheduler(EpochListener):
 
     def _write(self, model):
         self.rates = epoch_rates(self.spec, self.state, self.steps)
-        start = int(model.optimizer.iterations.numpy())
+        start = step_count(model.optimizer)
         step_table(model.optimizer).write_rates(self.rates, start)
 
     def on_epoch_end(self, model, state, logs):

@@ -62,7 +62,7 @@ def counted_train_function(model, feed, steps):
     run = _kept(model, key, lambda: _gather_loop(model, feed, X, Y, W, weighted))
     seed = tf_.constant(feed.seed, tf_.int64)
     size = tf_.constant(feed.batch_size, tf_.int64)
-    epochs = itertools.count()  # one call is one epoch
+    epochs = itertools.count(feed.first_epoch)  # one call is one epoch
     unused = tf_.zeros([0], tf_.int64)
 
     def train_function(iterator):  # Keras' iterator is a placeholder here

@@ -25,10 +25,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._utils import validation as val
 from .backend import device_scope
+from .checkpoint import begin_run, end_run, restore
 from .dtypes import as_output, compute_dtype
 from .fitdata import prepare_fit_data
 from .inputs import sample_shapes
-from .schedules import ScheduleState
 from .toolkit import ToolkitHooks
 
 
@@ -71,6 +71,7 @@ class BaseTrainer(ToolkitHooks, BaseEstimator, abc.ABC):
         "_in_dtypes",
         "_sample_shapes",
         "_lr_state",
+        "_resume",
     )
     _MULTI_OUTPUT = True
     _WEIGHTS_IN_PIPELINE = False  # rescale each batch's weights to mean 1
@@ -165,16 +166,17 @@ class BaseTrainer(ToolkitHooks, BaseEstimator, abc.ABC):
                     self._initialize(X, y, classes)
                 else:
                     self._continue(X, y, incremental)
-                settings = self._train_settings(incremental)
-                if not incremental or not hasattr(self, "_lr_state"):
-                    self._lr_state = ScheduleState()  # a new run
+                settings = begin_run(self, state, fresh, incremental)
                 data = prepare_fit_data(self, X, y, sample_weight, settings, validation)
                 listeners = self._epoch_listeners(data)
+                if vars(self).get("_resume") is not None:
+                    restore(self, state, listeners)
                 self._fit_loop(data, settings, state, listeners)
         except BaseException:
             self._undo_failed_fit(fresh, state, history)
             raise
         self._finalize(state, data, listeners, incremental)
+        end_run(self, state)
         report_faults(self, state)
         return self
 

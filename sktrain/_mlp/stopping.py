@@ -92,6 +92,23 @@ class SklearnStopping(EpochListener):
             else:
                 self.no_improvement_count = 0
 
+    _STATE = (
+        "loss_curve",
+        "validation_scores",
+        "best_loss",
+        "best_validation_score",
+        "no_improvement_count",
+    )
+
+    def get_state(self):
+        """What a checkpoint keeps of this listener (``_engine/checkpoint``)."""
+        return {k: getattr(self, k) for k in self._STATE}
+
+    def set_state(self, saved):
+        """Continue a resumed fit from a checkpoint's ``get_state``."""
+        for k in self._STATE:
+            setattr(self, k, saved[k])
+
     def on_nonfinite_epoch(self, model, state, logs):
         """A NaN/inf loss. With ``early_stopping`` the fit keeps its best
         validation weights, as sklearn's MLP does: the epoch is taken as the
