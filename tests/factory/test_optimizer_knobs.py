@@ -486,3 +486,37 @@ def test_a_continued_fit_refuses_a_changed_knob():
     wrapper.set_params(weight_decay=0.1)
     with pytest.raises(ValueError, match="weight_decay=0.1"):
         wrapper.partial_fit(X, y)
+
+
+# ---------------------------------------------------------------------------
+# compiled models: a user's instance, a loss-scale optimizer
+# ---------------------------------------------------------------------------
+def test_knobs_rebuild_a_compiled_model_instances_optimizer():
+    X, y = data(32)
+    mine = linear_compiled(3, "float64")
+    reg = KerasRegressor(mine, clipvalue=0.5, ema=0.9, epochs=1).fit(X, y)
+    optimizer = reg.model_.optimizer
+    assert optimizer.clipvalue == 0.5 and optimizer.use_ema
+    assert optimizer.learning_rate == 1.0  # the rest of its config stays
+    assert reg.model_.get_compile_config()["optimizer"]["config"]["clipvalue"] == 0.5
+    assert mine.optimizer.clipvalue is None and not mine.optimizer.built
+
+
+def linear_loss_scaled(n_features_in, dtype):
+    model = linear(n_features_in, dtype)
+    inner = keras.optimizers.SGD(0.1)
+    model.compile(optimizer=keras.optimizers.LossScaleOptimizer(inner), loss="mse")
+    return model
+
+
+def test_knobs_reach_the_inner_optimizer_of_a_loss_scale_optimizer():
+    X, y = data(32)
+    reg = KerasRegressor(
+        linear_loss_scaled, ema=0.5, batch_size=8, epochs=2, random_state=0
+    )
+    reg.fit(X, y)
+    optimizer = reg.model_.optimizer
+    assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    assert optimizer.inner_optimizer.use_ema
+    averages = optimizer.inner_optimizer._model_variables_moving_average
+    assert_weights_equal(reg.model_.get_weights(), [a.numpy() for a in averages])
