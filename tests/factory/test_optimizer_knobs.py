@@ -420,10 +420,9 @@ def test_ema_and_accumulation_state_round_trip(how, tmp_path):
         lambda: KerasRegressor(
             optimizer=keras.optimizers.Adam(clipnorm=1.0), global_clipnorm=2.0
         ),
-        lambda: KerasRegressor(
-            linear_compiled, loss="mse", clipvalue=0.1, epochs=1
-        ).set_params(model=linear_clipnorm_compiled),
+        lambda: KerasRegressor(linear_clipnorm_compiled, clipvalue=0.1),
     ],
+    ids=["mlp", "routed", "instance", "compiled"],
 )
 def test_two_kinds_of_clipping_are_refused(est):
     X, y = data(16)
