@@ -4,7 +4,8 @@
 of training it keeps the starting weights; at each epoch end it
 
 1. guards against faults: a NaN/inf loss puts back the weights of the last
-   finite epoch and stops training (a flag; ``faults.report_faults`` then
+   finite epoch (with ``ema``, their moving average, also put back into the
+   optimizer's averages) and stops training (a flag; ``faults.report_faults`` then
    raises or warns). A listener that keeps its own result (the MLP's
    ``early_stopping``: the best validation epoch's weights) may take the
    non-finite epoch as its last one: it is then recorded as an epoch, and
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backend import keras
+from .keras_compat import restart_averages, weights_to_keep
 
 
 def copy_callbacks(callbacks):
@@ -123,7 +125,7 @@ class _Monitor:
         if not np.isfinite(float(logs.get("loss", np.nan))):
             self._nonfinite(logs)
             return
-        state.good_weights = self.model.get_weights()
+        state.good_weights = weights_to_keep(self.model)  # ``ema``: averaged
         state.n_iter += 1
         for listener in self.listeners:
             listener.on_epoch_end(self.model, state, logs)
@@ -135,6 +137,7 @@ class _Monitor:
         state = self.state
         state.nonfinite_epoch = state.n_iter + 1
         self.model.set_weights(state.good_weights)
+        restart_averages(self.model)  # the fit's end copies the averages in
         self.model.stop_training = True
         taken = [
             listener.on_nonfinite_epoch(self.model, state, logs)

@@ -9,7 +9,9 @@ eager metric reads, logs conversion; ~3 ms per epoch, measured, as much as
 the epoch's own compute on small data) is the larger part of each epoch.
 The lean loop then calls the train function once per epoch and gives its
 logs (the epoch's mean loss and metrics, computed in the graph) to the
-engine's ``EpochMonitor``, exactly as ``fit`` would.
+engine's ``EpochMonitor``, exactly as ``fit`` would, and ends as ``fit``
+does: ``optimizer.finalize_variable_values`` (an ``ema`` optimizer's moving
+averages become the weights), then ``on_train_end``.
 """
 
 
@@ -46,4 +48,6 @@ def lean_loop(model, function, epochs, monitor):
         monitor.on_epoch_end(epoch, {k: float(v) for k, v in logs.items()})
         if model.stop_training:
             break
+    if len(epochs):  # as ``fit`` ends: an ``ema`` optimizer's averages
+        model.optimizer.finalize_variable_values(model.trainable_weights)
     monitor.on_train_end()

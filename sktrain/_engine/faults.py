@@ -25,8 +25,8 @@ def _advice(est):
         )
     return (
         "Try a lower learning rate (optimizer__learning_rate), gradient "
-        "clipping (optimizer__clipnorm=1.0) or scaled inputs (e.g. a "
-        "StandardScaler in a Pipeline)"
+        "clipping (clipnorm=1.0) or scaled inputs (e.g. a StandardScaler in "
+        "a Pipeline)"
     )
 
 

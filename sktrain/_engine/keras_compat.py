@@ -166,3 +166,50 @@ def quiet_test_function(model):
     if computes_in_float64(model) and not model.run_eagerly:
         model.make_test_function()
         model.test_function = without_remapper(model.test_function)
+
+
+def replace_optimizer(model, optimizer):
+    """Train the compiled ``model`` with ``optimizer`` instead of the one it
+    was compiled with (loss and metrics stay). Internal used:
+    ``model._compile_config`` (a ``SerializableDict``, whose ``config``
+    ``get_compile_config`` and saving read)."""
+    model.optimizer = optimizer
+    compile_config = getattr(model, "_compile_config", None)
+    if compile_config is not None:
+        compile_config.config["optimizer"] = optimizer
+    model.train_function = None
+
+
+def _ema_pairs(model):
+    """(trainable variable, its moving average) of each variable ``model``'s
+    optimizer averages (``use_ema``) once it took a step, else []. Internals
+    used: the optimizer's ``_iterations`` (steps, also inside a gradient
+    accumulation group), ``_trainable_variables`` and
+    ``_model_variables_moving_average`` (aligned lists made by ``build``)."""
+    optimizer = getattr(model, "optimizer", None)
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+    if not getattr(optimizer, "use_ema", False) or not optimizer.built:
+        return []
+    if int(optimizer._iterations.numpy()) == 0:
+        return []  # the averages are still zeros
+    averages = optimizer._model_variables_moving_average
+    pairs = zip(optimizer._trainable_variables, averages)
+    return [(v, a) for v, a in pairs if a is not None]
+
+
+def weights_to_keep(model):
+    """``model.get_weights()``, with each averaged trainable variable's
+    moving average in its place when the optimizer keeps one (``ema``):
+    the weights the fit would end with if it stopped now."""
+    average = {id(v): a for v, a in _ema_pairs(model)}
+    if not average:
+        return model.get_weights()
+    return [np.asarray(average.get(id(w), w).numpy()) for w in model.weights]
+
+
+def restart_averages(model):
+    """Set the optimizer's moving averages (if any) to the current weights:
+    after the fault guard put back finite weights, the averages, which took
+    the non-finite steps in, would otherwise replace them at the fit's end."""
+    for variable, average in _ema_pairs(model):
+        average.assign(variable)

@@ -9,7 +9,7 @@ One place for their names, defaults and ``_parameter_constraints``:
 - ``scoring`` on the validation data each epoch (``scoring.py``);
 - ``checkpoint``: a file saved after every epoch (``checkpoint.py``);
 - optimizer knobs: ``gradient_accumulation_steps``, ``clipvalue``,
-  ``global_clipnorm``, ``weight_decay``, ``ema`` (``_factory/optimizers.py``);
+  ``global_clipnorm``, ``weight_decay``, ``ema`` (``_factory/knobs.py``);
 - ``label_smoothing`` for the classifiers (``_factory/losses.py``);
 - the wrappers' fine-tuning: ``freeze``, ``unfreeze_at``.
 

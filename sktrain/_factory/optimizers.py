@@ -11,7 +11,8 @@ override its config). The MLP maps sklearn's solver settings onto it
 - any other name: ``learning_rate=learning_rate_init``;
 - an instance: its own settings win;
 
-and ``clipnorm`` applies to any of them. ``'lbfgs'`` is not a Keras
+and the optimizer knobs (``clipnorm``, ``weight_decay``, ``ema``, ...) apply
+to any of them (``knobs.py``: ``tuned_optimizer``). ``'lbfgs'`` is not a Keras
 optimizer: the MLP runs it through scipy (``_mlp/lbfgs.py``); elsewhere it is
 a clear error.
 """
@@ -72,9 +73,8 @@ def make_optimizer(spec, params=None, *, param="optimizer"):
 
 def mlp_optimizer_params(est):
     """The Keras parameters of an MLP's ``solver`` (see the module doc)."""
-    extra = {} if est.clipnorm is None else {"clipnorm": float(est.clipnorm)}
     if not isinstance(est.solver, str):
-        return extra
+        return {}
     name = est.solver.lower()
     lr = float(est.learning_rate_init)
     if name == "adam":
@@ -83,16 +83,14 @@ def mlp_optimizer_params(est):
             "beta_1": float(est.beta_1),
             "beta_2": float(est.beta_2),
             "epsilon": float(est.epsilon),
-            **extra,
         }
     if name == "sgd":
         return {
             "learning_rate": lr,
             "momentum": float(est.momentum),
             "nesterov": bool(est.nesterovs_momentum),
-            **extra,
         }
-    return {"learning_rate": lr, **extra}
+    return {"learning_rate": lr}
 
 
 def prepare_optimizer(optimizer, *, scheduled):

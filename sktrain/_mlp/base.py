@@ -197,13 +197,24 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         from .._factory.losses import uses_sparse_labels
 
         loss = self._compile(self.model_)
+        self.model_.alpha = self._network_alpha()
         self._target.configure_output(
             self._spec.n_outputs, sparse_labels=uses_sparse_labels(loss)
         )
 
+    def _network_alpha(self):
+        """``alpha`` as the network applies it, per batch: sklearn's L2 term
+        is ``0.5 * alpha * ||W||^2 / batch_size``, so with gradient
+        accumulation over ``k`` batches it is ``alpha / k`` per batch, the
+        term of one batch ``k`` times as large."""
+        optimizer = self.model_.optimizer
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+        return float(self.alpha) / (optimizer.gradient_accumulation_steps or 1)
+
     def _compile(self, model):
         """Compile ``model`` with this estimator's loss, optimizer and
         metrics; return the loss."""
+        from .._factory.knobs import tuned_optimizer
         from .._factory.metrics import make_metrics
         from .._factory.optimizers import make_optimizer, mlp_optimizer_params
 
@@ -211,8 +222,8 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         if self._lbfgs():  # scipy minimises; Keras only needs an optimizer
             optimizer = make_optimizer("sgd")
         else:
-            optimizer = make_optimizer(
-                self.solver, mlp_optimizer_params(self), param="solver"
+            optimizer = tuned_optimizer(
+                self.solver, mlp_optimizer_params(self), self, param="solver"
             )
         factor = self._output_sum()
         model.compile(
@@ -225,10 +236,14 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         return loss
 
     def _on_continue(self, incremental):
-        if float(self.alpha) != self.model_.alpha:
+        from .._factory.knobs import check_knobs_unchanged
+
+        if not self._lbfgs():
+            check_knobs_unchanged(self, self.model_.optimizer)
+        if self._network_alpha() != self.model_.alpha:
             from .._engine.train_function import forget_train_function
 
-            self.model_.alpha = float(self.alpha)
+            self.model_.alpha = self._network_alpha()
             forget_train_function(self.model_)  # alpha is baked into its trace
         if not incremental and isinstance(self.solver, str) and not self._scheduled():
             self.model_.optimizer.learning_rate.assign(float(self.learning_rate_init))

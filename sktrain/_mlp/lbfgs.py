@@ -10,11 +10,15 @@ assigned from the flat vector, the network runs on all of X in training
 mode and ``Network.compute_loss`` gives sklearn's loss (weighted by
 ``sample_weight`` / ``class_weight``, plus ``alpha``'s L2 term and any
 ``l1`` / ``l2`` penalty). Dropout would make that loss random, so it is
-refused; Keras callbacks have no epochs to run at, so they are refused too.
+refused; Keras callbacks have no epochs to run at, and the optimizer knobs
+(``clipnorm``, ``weight_decay``, ``ema``, ...) no optimizer to set, so they
+are refused too.
 """
 
 import numpy as np
 from sklearn.utils.optimize import _check_optimize_result
+
+from .._factory.knobs import KNOBS
 
 
 def check_lbfgs_settings(est):
@@ -24,6 +28,14 @@ def check_lbfgs_settings(est):
             "solver='lbfgs' minimises the full-batch loss deterministically, "
             "and dropout makes that loss random. Set dropout=0.0, or use a "
             "stochastic solver ('adam', 'sgd') with dropout."
+        )
+    knobs = [n for n in KNOBS if getattr(est, n, None) is not None]
+    if knobs:
+        raise ValueError(
+            f"solver='lbfgs' does not use a Keras optimizer, so {', '.join(knobs)} "
+            "cannot apply (gradient clipping, accumulation, weight decay and "
+            "weight averaging are optimizer settings). Leave them at None, or "
+            "use a stochastic solver ('adam', 'sgd')."
         )
     if est.callbacks:
         raise ValueError(

@@ -2,12 +2,13 @@
 
 ``SklearnStopping`` is the body of sklearn's ``_fit_stochastic`` loop: it
 records the loss curve, scores the validation split with ``early_stopping``
-(keeping the best weights), counts epochs without ``tol`` improvement,
-applies the 'invscaling' / 'adaptive' learning-rate rules (``solver='sgd'``
-only, as in sklearn), prints sklearn's ``verbose`` line and stops training
-with ``model.stop_training``. The engine's ``EpochMonitor`` calls
-``on_epoch_end`` for epochs whose loss is finite; with ``early_stopping`` a
-NaN/inf epoch ends the fit as in sklearn (``on_nonfinite_epoch``).
+(keeping the best weights; with ``ema``, their moving average), counts
+epochs without ``tol`` improvement, applies the 'invscaling' / 'adaptive'
+learning-rate rules (``solver='sgd'`` only, as in sklearn), prints
+sklearn's ``verbose`` line and stops training with ``model.stop_training``.
+The engine's ``EpochMonitor`` calls ``on_epoch_end`` for epochs whose loss
+is finite; with ``early_stopping`` a NaN/inf epoch ends the fit as in
+sklearn (``on_nonfinite_epoch``).
 """
 
 import warnings
@@ -17,6 +18,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .._engine.callbacks import EpochListener
+from .._engine.keras_compat import weights_to_keep
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ class SklearnStopping(EpochListener):
             improved = not score < self.best_validation_score + tol
             if score > self.best_validation_score:
                 self.best_validation_score = score
-                state.best_weights = model.get_weights()
+                state.best_weights = weights_to_keep(model)  # ``ema``: averaged
         else:
             loss = self.loss_curve[-1]
             improved = not loss > self.best_loss - tol

@@ -75,7 +75,9 @@ TOOLKIT_PARAMETERS = dedent("""\
     gradient_accumulation_steps : int or None, default=None
         Accumulate the gradients of this many batches and apply their mean
         once: the update of a batch that many times as large, in the memory
-        of one.
+        of one (``optimizer.iterations`` counts updates). Groups run across
+        epoch ends; a partial group left when a fit ends is completed by the
+        next ``partial_fit`` or ``warm_start`` fit.
 
     clipvalue : float or None, default=None
         Clip every gradient element to ``[-clipvalue, clipvalue]``.
@@ -92,7 +94,8 @@ TOOLKIT_PARAMETERS = dedent("""\
     ema : float or None, default=None
         Keep an exponential moving average of the weights with this
         momentum (e.g. 0.99); when a fit ends the network takes the
-        averaged weights, which predictions then use.
+        averaged weights, which predictions then use (after a NaN epoch or
+        the MLP's early stopping: the averages of the epoch kept).
 """)
 
 LABEL_SMOOTHING = dedent("""\

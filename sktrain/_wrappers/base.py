@@ -189,7 +189,11 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
     def _on_continue(self, incremental):
         """A ``fit`` call trains ``epochs`` epochs from epoch 0, also with
         ``warm_start`` (which keeps the weights only), as in SciKeras and
-        ``keras.Model.fit``; ``partial_fit`` goes on from ``current_epoch``."""
+        ``keras.Model.fit``; ``partial_fit`` goes on from ``current_epoch``.
+        The fitted optimizer goes on too (``check_knobs_unchanged``)."""
+        from .._factory.knobs import check_knobs_unchanged
+
+        check_knobs_unchanged(self, self.model_.optimizer)
         if not incremental:
             self.history_ = {}
 

@@ -3,9 +3,11 @@
 ``build_network`` calls the user's build function (or clones a model
 instance) under a seed drawn from ``random_state``, then runs the new model
 once on two rows so its weights exist and its output shape is known.
-``compile_network`` keeps a model the build function compiled itself, or
-compiles it from ``loss`` / ``optimizer`` / ``metrics`` and their routed
-parameters. ``configure_target`` adapts the target encoding to the output.
+``compile_network`` keeps a model the build function compiled itself (its
+optimizer rebuilt with the optimizer knobs when one is set,
+``_factory/knobs.py``), or compiles it from ``loss`` / ``optimizer`` /
+``metrics``, their routed parameters and the knobs. ``configure_target``
+adapts the target encoding to the output.
 """
 
 import numpy as np
@@ -13,6 +15,7 @@ import numpy as np
 from .._engine import inputs as inp
 from .._engine.backend import is_keras_model, keras
 from .._engine.seeds import draw_seed, seeded_python_random
+from .._factory.knobs import retune_compiled, tuned_optimizer
 from .._factory.losses import (
     canonical_loss_name,
     check_loss_fits_target,
@@ -21,7 +24,6 @@ from .._factory.losses import (
     uses_sparse_labels,
 )
 from .._factory.metrics import make_metrics
-from .._factory.optimizers import make_optimizer
 from .._utils.routing import check_names, routed, signature_default, signature_names
 from .buildfn import call_build_fn
 
@@ -223,7 +225,7 @@ def compile_kwargs(est, units, dtype=None):
     )
     soft = getattr(est._target, "soft_targets", False)
     return {
-        "optimizer": make_optimizer(est.optimizer, routed(params, "optimizer")),
+        "optimizer": tuned_optimizer(est.optimizer, routed(params, "optimizer"), est),
         "loss": make_loss(
             est.loss,
             routed(params, "loss"),
@@ -240,10 +242,12 @@ def compile_kwargs(est, units, dtype=None):
 
 
 def compile_network(est):
-    """Compile ``est.model_`` unless the build function compiled it."""
+    """Compile ``est.model_`` unless the build function compiled it (then
+    only its optimizer is rebuilt with the optimizer knobs, if any is set)."""
     model = est.model_
     if model.compiled:
         _check_compiled_loss(est, model)
+        retune_compiled(model, est)
         return
     shape = est._output_shape
     units = None if isinstance(shape, list) else (shape[-1] if shape else 1)

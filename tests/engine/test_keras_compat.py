@@ -120,3 +120,47 @@ def test_kept_with_stores_past_keras_tracking():
     assert "_slot" not in [v.path for v in model.variables]  # not tracked
     keras_compat.forget_kept(model, "_slot")
     assert keras_compat.kept_with(model, "_slot", "k", lambda: [3]) == [3]
+
+
+def test_replace_optimizer_is_what_fit_and_the_compile_config_use():
+    model = _model()
+    new = keras.optimizers.SGD(0.5, clipvalue=0.25)
+    keras_compat.replace_optimizer(model, new)
+    assert model.get_compile_config()["optimizer"]["config"]["clipvalue"] == 0.25
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+    assert model.optimizer is new and int(new.iterations) == 1
+
+
+def test_ema_internals_hold_the_moving_averages_of_the_trainable_variables():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.SGD(0.1, use_ema=True), loss="mse")
+    x, y = np.ones((4, 3)), np.zeros((4, 2))
+    model.optimizer.build(model.trainable_variables)
+    np.testing.assert_array_equal(  # no step yet: the averages are zeros
+        keras_compat.weights_to_keep(model)[0], model.get_weights()[0]
+    )
+    model.fit(x, y, epochs=3, verbose=0)  # fit ends with the averages
+    raw = [w.copy() for w in model.get_weights()]
+    pairs = keras_compat._ema_pairs(model)
+    assert [v for v, _ in pairs] == list(model.trainable_variables)
+    for (_, average), w in zip(pairs, raw):
+        np.testing.assert_array_equal(average.numpy(), w)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[_KeepRaw()])
+    kept = keras_compat.weights_to_keep(model)  # the averages, not the weights
+    assert not np.allclose(kept[0], model.get_weights()[0])
+    for (_, average), w in zip(pairs, kept):
+        np.testing.assert_array_equal(average.numpy(), w)
+    for variable, _ in pairs:
+        variable.assign(np.zeros(variable.shape))
+    keras_compat.restart_averages(model)
+    assert all(not np.any(a.numpy()) for _, a in pairs)
+
+
+class _KeepRaw(keras.callbacks.Callback):
+    """Undo the averaging ``fit`` ends with (runs after it)."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.raw = self.model.get_weights()
+
+    def on_train_end(self, logs=None):
+        self.model.set_weights(self.raw)
