@@ -34,7 +34,7 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     per_batch = wants_batch_hooks(user_callbacks)
     custom = supports_counted_loop(model)
     est._prepare_model(model)  # a loaded or lbfgs-made model has no meter yet
-    first = state.n_iter  # epochs of this run done before (a resumed fit)
+    first = _epochs_resumed(est, state)
     orders = est._epoch_orders(train.n_samples)
     if orders is not None and first:
         orders = itertools.islice(orders, first, None)
@@ -112,6 +112,16 @@ def engine_listeners(est, model, data, settings, feed, listeners):
         scheduler.begin(model)
         after.append(scheduler)
     return [*before, *listeners, *after, *est._after_epoch_listeners(data)]
+
+
+def _epochs_resumed(est, state):
+    """Epochs of this run a resumed fit skips (``checkpoint.py``), else 0.
+    (A second ``unfreeze_at`` phase starts its own epoch count, as a
+    continued fit does.)"""
+    point = vars(est).get("_resume")
+    if point is not None and state.n_iter == point.epochs_done:
+        return point.epochs_done
+    return 0
 
 
 def _best_monitor(est, data):
