@@ -13,6 +13,7 @@ functions are imported only with ``safe_mode=False``.
 import importlib
 import io
 import json
+import os
 from dataclasses import fields, is_dataclass
 
 import numpy as np
@@ -74,6 +75,8 @@ class Writer:
             }
         if isinstance(value, np.random.RandomState):
             return {"__random_state__": self.encode(value.get_state(), where)}
+        if isinstance(value, os.PathLike):  # ``checkpoint``: loads as a str
+            return os.fspath(value)
         return self._object(value, where)
 
     def _array(self, value, where):
