@@ -113,10 +113,18 @@ def compile_key(model):
     if isinstance(optimizer, dict):
         inner = dict(optimizer.get("config", {}))
         inner.pop("name", None)  # made unique per instance ("adam_1")
-        if isinstance(inner.get("learning_rate"), (int, float)):
-            inner.pop("learning_rate")  # a variable
+        if _runtime_rate(inner.get("learning_rate")):
+            inner.pop("learning_rate")  # a variable, or sktrain's rate table
         config["optimizer"] = {**optimizer, "config": inner}
     return json.dumps(config, sort_keys=True, default=repr)
+
+
+def _runtime_rate(rate):
+    """True for a learning rate the traced step reads at run time: a float
+    (Keras keeps it in a variable) or sktrain's ``StepTable``."""
+    if isinstance(rate, (int, float)):
+        return True
+    return isinstance(rate, dict) and rate.get("class_name") == "StepTable"
 
 
 @contextmanager

@@ -245,3 +245,14 @@ def test_clear_errors():
         KerasRegressor(
             optimizer=keras.optimizers.SGD(schedule), lr_schedule="cosine"
         ).fit(XR, YR)
+
+
+def test_one_trace_serves_every_schedule_and_base_rate():
+    from sktrain._engine.trace_cache import CACHE
+
+    sktrain.clear_cache()
+    hits, misses = CACHE.hits, CACHE.misses
+    for base in (1e-3, 1e-2):
+        for schedule in ("cosine", "step", "plateau"):
+            mlp(learning_rate=schedule, learning_rate_init=base, warmup=1).fit(X, y)
+    assert (CACHE.hits - hits, CACHE.misses - misses) == (5, 1)
