@@ -256,3 +256,19 @@ def test_one_trace_serves_every_schedule_and_base_rate():
         for schedule in ("cosine", "step", "plateau"):
             mlp(learning_rate=schedule, learning_rate_init=base, warmup=1).fit(X, y)
     assert (CACHE.hits - hits, CACHE.misses - misses) == (5, 1)
+
+
+def test_grid_search_over_the_wrappers_lr_schedule_and_clones_share_no_state():
+    from sktrain import KerasClassifier
+
+    base = KerasClassifier(epochs=2, random_state=0)
+    grid = GridSearchCV(
+        base, {"lr_schedule": [None, "cosine", "plateau"], "warmup": [0, 1]}, cv=2
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 6
+    assert not hasattr(base, "model_")
+    a = clone(base).set_params(lr_schedule="cosine").fit(X, y)
+    b = clone(a).fit(X, y)
+    assert a._lr_state is not b._lr_state
+    assert a.model_.optimizer is not b.model_.optimizer
+    np.testing.assert_array_equal(a.history_["lr"], b.history_["lr"])
