@@ -41,10 +41,25 @@ def skip_single_replica_all_reduce(optimizer):
 
 
 def quiet_model_optimizer(model):
-    """``skip_single_replica_all_reduce`` on a compiled model's optimizer."""
+    """``skip_single_replica_all_reduce`` on a compiled model's optimizer
+    (and on the one a ``LossScaleOptimizer`` wraps, which applies the
+    gradients)."""
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None:
+    while optimizer is not None:
         skip_single_replica_all_reduce(optimizer)
+        optimizer = getattr(optimizer, "inner_optimizer", None)
+
+
+def replace_compiled_optimizer(model, optimizer):
+    """Make a compiled ``model`` train with ``optimizer`` (e.g. its own
+    optimizer wrapped in a ``LossScaleOptimizer``), in its compile config
+    too, so that saving and pickling keep it. Internal used: the
+    ``SerializableDict`` ``model._compile_config`` that ``compile`` stores
+    and ``get_compile_config`` serializes."""
+    model.optimizer = optimizer
+    config = getattr(model, "_compile_config", None)
+    if config is not None:
+        config.config["optimizer"] = optimizer
 
 
 def omit_retracing_warning(fn):

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .._engine.dtypes import dtype_policy
 from .._engine.fitdata import TrainSettings
 from .._engine.trainer import BaseTrainer
 from .build import MLPSpec
@@ -209,6 +210,7 @@ class BaseMLP(BaseTrainer):
             batch_norm=bool(self.batch_norm),
             kernel_initializer=self.kernel_initializer,
             dtype=self._dtype,
+            dtype_policy=dtype_policy(self.dtype),
         )
 
     def _build_model(self, X, y):
@@ -252,6 +254,7 @@ class BaseMLP(BaseTrainer):
         metrics; return the loss."""
         from .._factory.metrics import make_metrics
         from .._factory.optimizers import make_optimizer, mlp_optimizer_params
+        from .._factory.precision import loss_scaled
 
         loss = self._make_loss()
         if self._lbfgs():  # scipy minimises; Keras only needs an optimizer
@@ -262,11 +265,12 @@ class BaseMLP(BaseTrainer):
             )
         factor = self._output_sum()
         model.compile(
-            optimizer=optimizer,
+            optimizer=loss_scaled(optimizer, self._spec.dtype_policy),
             loss=loss,
             loss_weights=factor if factor != 1 else None,
             metrics=make_metrics(self.metrics),
             jit_compile=False,
+            auto_scale_loss=False,  # loss_scaled decides, not Keras' global policy
         )
         return loss
 
@@ -381,7 +385,8 @@ class BaseMLP(BaseTrainer):
         from .forward import SmallBatchPredictor
 
         tensorflow = super()._make_predictor()
-        numpy_ok = not on_gpu(self.device)
+        # numpy computes in float32/64 only: a mixed policy predicts with TF
+        numpy_ok = not on_gpu(self.device) and self._spec.dtype_policy is None
         return SmallBatchPredictor(self.model_, self._dtype, tensorflow, numpy_ok)
 
     # -- sklearn's fitted attributes ----------------------------------------
