@@ -95,9 +95,10 @@ def _explain_policy_errors(policy):
         raise ValueError(
             f"The build function failed with dtype={policy!r} ({exc}). With a "
             "mixed-precision dtype, the build function's `dtype` argument is "
-            "the Keras policy name: pass it to layers (keras.layers.Dense(..., "
-            "dtype=dtype)), but give keras.Input a float dtype (float32, the "
-            "default)."
+            "the Keras policy name: pass it to the hidden layers "
+            "(keras.layers.Dense(..., dtype=dtype)), and give keras.Input and "
+            "the last layer a float dtype: keras.DTypePolicy(dtype)."
+            "variable_dtype (float32)."
         ) from exc
 
 

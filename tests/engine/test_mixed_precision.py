@@ -34,11 +34,13 @@ LossScaleOptimizer = keras.optimizers.LossScaleOptimizer
 
 
 def user_build_fn(n_features_in, n_outputs, output_activation, dtype):
-    """A build function that passes ``dtype`` to its hidden layers."""
-    inputs = keras.Input((n_features_in,))  # float32: the inputs' dtype
+    """A build function that passes ``dtype`` to its hidden layers (the
+    user guide's pattern, right for every dtype)."""
+    floats = keras.DTypePolicy(dtype).variable_dtype  # float32 for a policy
+    inputs = keras.Input((n_features_in,), dtype=floats)
     x = keras.layers.Dense(16, activation="relu", dtype=dtype, name="hidden")(inputs)
     out = keras.layers.Dense(
-        n_outputs, activation=output_activation, dtype="float32", name="out"
+        n_outputs, activation=output_activation, dtype=floats, name="out"
     )(x)
     return keras.Model(inputs, out)
 
@@ -414,7 +416,7 @@ def policy_on_input_build_fn(n_features_in, dtype):
 def test_a_policy_given_to_keras_input_is_explained(easy):
     X, y, _, _ = easy
     est = KerasClassifier(policy_on_input_build_fn, epochs=1, dtype="mixed_bfloat16")
-    with pytest.raises(ValueError, match="give keras.Input a float dtype"):
+    with pytest.raises(ValueError, match="give keras.Input and the last layer a float"):
         est.fit(X, y)
     assert not hasattr(est, "model_")
 
