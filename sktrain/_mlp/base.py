@@ -385,8 +385,7 @@ class BaseMLP(BaseTrainer):
         from .forward import SmallBatchPredictor
 
         tensorflow = super()._make_predictor()
-        # numpy computes in float32/64 only: a mixed policy predicts with TF
-        numpy_ok = not on_gpu(self.device) and self._spec.dtype_policy is None
+        numpy_ok = not on_gpu(self.device)
         return SmallBatchPredictor(self.model_, self._dtype, tensorflow, numpy_ok)
 
     # -- sklearn's fitted attributes ----------------------------------------
