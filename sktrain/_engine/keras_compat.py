@@ -41,10 +41,13 @@ def skip_single_replica_all_reduce(optimizer):
 
 
 def quiet_model_optimizer(model):
-    """``skip_single_replica_all_reduce`` on a compiled model's optimizer."""
+    """``skip_single_replica_all_reduce`` on a compiled model's optimizer
+    (and on the one a ``LossScaleOptimizer`` wraps, which applies the
+    gradients)."""
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None:
+    while optimizer is not None:
         skip_single_replica_all_reduce(optimizer)
+        optimizer = getattr(optimizer, "inner_optimizer", None)
 
 
 def omit_retracing_warning(fn):
@@ -170,9 +173,11 @@ def quiet_test_function(model):
 
 def replace_optimizer(model, optimizer):
     """Train the compiled ``model`` with ``optimizer`` instead of the one it
-    was compiled with (loss and metrics stay). Internal used:
-    ``model._compile_config`` (a ``SerializableDict``, whose ``config``
-    ``get_compile_config`` and saving read)."""
+    was compiled with (loss and metrics stay), in its compile config too, so
+    saving and pickling keep it (the optimizer knobs; a loss-scaling
+    wrapper). Internal used: ``model._compile_config`` (a
+    ``SerializableDict``, whose ``config`` ``get_compile_config`` and saving
+    read)."""
     model.optimizer = optimizer
     compile_config = getattr(model, "_compile_config", None)
     if compile_config is not None:

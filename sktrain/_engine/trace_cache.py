@@ -109,14 +109,22 @@ def compile_key(model):
     """The part of the trace key the compile configuration decides."""
     config = dict(model.get_compile_config() or {})
     config.pop("steps_per_execution", None)  # set by every fit
-    optimizer = config.get("optimizer")
-    if isinstance(optimizer, dict):
-        inner = dict(optimizer.get("config", {}))
-        inner.pop("name", None)  # made unique per instance ("adam_1")
-        if _runtime_rate(inner.get("learning_rate")):
-            inner.pop("learning_rate")  # a variable, or sktrain's rate table
-        config["optimizer"] = {**optimizer, "config": inner}
+    config["optimizer"] = _optimizer_key(config.get("optimizer"))
     return json.dumps(config, sort_keys=True, default=repr)
+
+
+def _optimizer_key(optimizer):
+    """An optimizer's serialized config without its runtime values (also
+    inside a ``LossScaleOptimizer``'s ``inner_optimizer``)."""
+    if not isinstance(optimizer, dict):
+        return optimizer
+    inner = dict(optimizer.get("config", {}))
+    inner.pop("name", None)  # made unique per instance ("adam_1")
+    if _runtime_rate(inner.get("learning_rate")):
+        inner.pop("learning_rate")  # a variable, or sktrain's rate table
+    if "inner_optimizer" in inner:  # mixed_float16's loss scaling
+        inner["inner_optimizer"] = _optimizer_key(inner["inner_optimizer"])
+    return {**optimizer, "config": inner}
 
 
 def _runtime_rate(rate):

@@ -348,9 +348,7 @@ class BaseTrainer(ToolkitHooks, BaseEstimator, abc.ABC):
         X = self._validate_X(X, reset=False)
         with device_scope(self.device):
             out = self._predictor(X, chunk=self._predict_chunk())
-        if getattr(self, "dtype", None) is not None:
-            return out  # the dtype the user asked for
-        return as_output(out, X, self._dtype)
+        return as_output(out, X, self._dtype, getattr(self, "dtype", None))
 
     def _predict_chunk(self):
         """Hook: rows per forward call (None: the predictor's default)."""

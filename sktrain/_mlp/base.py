@@ -8,6 +8,7 @@ attributes (``loss_curve_``, ``t_``, ``coefs_`` ...).
 
 import numpy as np
 
+from .._engine.dtypes import dtype_policy
 from .._engine.fitdata import TrainSettings
 from .._engine.options import SKLEARN_SCHEDULES
 from .._engine.trainer import BaseTrainer
@@ -163,6 +164,7 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
             batch_norm=bool(self.batch_norm),
             kernel_initializer=self.kernel_initializer,
             dtype=self._dtype,
+            dtype_policy=dtype_policy(self.dtype),
         )
 
     def _build_model(self, X, y):
@@ -217,6 +219,7 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         from .._factory.knobs import tuned_optimizer
         from .._factory.metrics import make_metrics
         from .._factory.optimizers import make_optimizer, mlp_optimizer_params
+        from .._factory.precision import loss_scaled
 
         loss = self._make_loss()
         if self._lbfgs():  # scipy minimises; Keras only needs an optimizer
@@ -227,11 +230,12 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
             )
         factor = self._output_sum()
         model.compile(
-            optimizer=optimizer,
+            optimizer=loss_scaled(optimizer, self._spec.dtype_policy),
             loss=loss,
             loss_weights=factor if factor != 1 else None,
             metrics=make_metrics(self.metrics),
             jit_compile=False,
+            auto_scale_loss=False,  # loss_scaled decides, not Keras' global policy
         )
         return loss
 

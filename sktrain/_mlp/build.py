@@ -7,6 +7,12 @@ with numpy from the estimator's ``RandomState`` (so a seed gives the same
 initial weights in float32 and float64, and sklearn's for an int seed); a
 Keras initializer and every dropout layer get their own seed drawn from it.
 No global seed is ever touched.
+
+With a mixed-precision ``dtype_policy`` ('mixed_bfloat16'), the hidden
+layers get that Keras policy by name (half-precision compute, ``dtype``
+variables) and the input and output layers stay in ``dtype`` (float32), so
+the outputs, the loss and the softmax are float32; Keras' global policy is
+never read or changed.
 """
 
 import inspect
@@ -47,6 +53,7 @@ class MLPSpec:
     batch_norm: bool
     kernel_initializer: object
     dtype: str
+    dtype_policy: str | None = None  # mixed precision of the hidden layers
 
 
 def keras_activation(name):
@@ -137,25 +144,33 @@ def build_mlp(spec, rng, alpha=0.0):
     hidden_act = keras_activation(spec.activation)
     inputs = k.Input(shape=(spec.n_features,), dtype=spec.dtype, name="X")
     x = inputs
-    common = {"dtype": spec.dtype, "kernel_regularizer": _regularizer(spec)}
+    hidden = spec.dtype_policy or spec.dtype  # a policy name or a dtype
+    regularizer = _regularizer(spec)
     for i, units in enumerate(spec.hidden_layer_sizes, start=1):
         init = _kernel_initializer(spec, rng)
-        x = layers.Dense(units, kernel_initializer=init, name=f"dense_{i}", **common)(x)
+        x = layers.Dense(
+            units,
+            kernel_initializer=init,
+            kernel_regularizer=regularizer,
+            dtype=hidden,
+            name=f"dense_{i}",
+        )(x)
         if spec.batch_norm:
-            x = layers.BatchNormalization(dtype=spec.dtype, name=f"batch_norm_{i}")(x)
-        x = layers.Activation(hidden_act, dtype=spec.dtype, name=f"activation_{i}")(x)
+            x = layers.BatchNormalization(dtype=hidden, name=f"batch_norm_{i}")(x)
+        x = layers.Activation(hidden_act, dtype=hidden, name=f"activation_{i}")(x)
         if spec.dropout > 0:
             seed = draw_seed(rng)
             x = layers.Dropout(
-                spec.dropout, seed=seed, dtype=spec.dtype, name=f"dropout_{i}"
+                spec.dropout, seed=seed, dtype=hidden, name=f"dropout_{i}"
             )(x)
     init = _kernel_initializer(spec, rng)
-    outputs = layers.Dense(
+    outputs = layers.Dense(  # in spec.dtype: float32 outputs under a policy
         spec.n_outputs,
         activation=OUT_ACTIVATIONS[spec.out_activation],
         kernel_initializer=init,
+        kernel_regularizer=regularizer,
+        dtype=spec.dtype,
         name="output",
-        **common,
     )(x)
     from .._factory.keras_objects import Network
 
@@ -192,8 +207,11 @@ def default_build_fn(
 
     sktrain's MLP (``Dense -> Activation -> [Dropout]`` per hidden layer) on
     2-D X; ``hidden_layer_sizes``, ``activation`` and ``dropout`` are its
-    hyperparameters (``model__hidden_layer_sizes=(64, 64)``).
+    hyperparameters (``model__hidden_layer_sizes=(64, 64)``). ``dtype`` is
+    a float dtype or a mixed-precision policy name ('mixed_bfloat16').
     """
+    from .._engine.dtypes import dtype_policy, variable_dtype
+
     if n_features_in is None:
         raise ValueError(
             "model=None builds an MLP, which needs 2-D X (n_samples, "
@@ -217,7 +235,8 @@ def default_build_fn(
         alpha=None,
         batch_norm=False,
         kernel_initializer="glorot_uniform",
-        dtype=dtype,
+        dtype=variable_dtype(dtype),
+        dtype_policy=dtype_policy(dtype),
     )
     return build_mlp(spec, np.random.RandomState(seed))
 

@@ -6,7 +6,10 @@ the fitted MLP computes with numpy from a snapshot of its weights (read once,
 on the first small call after a fit or a load: reading a variable costs
 ~35 us); larger inputs, sparse X, GPUs and activations numpy does not have
 here go through the TensorFlow ``Predictor``. Both compute in the network's
-dtype and agree to float rounding (tested).
+dtype and agree to float rounding (tested). A network with a layer in half
+precision (a mixed-precision policy) always predicts with TensorFlow: numpy
+has no bfloat16 matrix product, and emulating one would not round as
+TensorFlow's fused kernels do.
 
 The snapshot belongs to one fitted state: every fit, ``partial_fit`` and
 load makes a new predictor. Changing ``model_``'s weights by hand is not
@@ -20,6 +23,7 @@ from scipy.special import expit, softmax
 # measured (2 cores): numpy is faster than the traced predictor up to
 # ~16k rows for a 64-unit network and ~4-16k rows for 256-256 units
 NUMPY_MAX_ROWS = 8192
+_HALF = ("float16", "bfloat16")  # mixed precision: TensorFlow only
 
 
 def _relu(x):
@@ -69,6 +73,8 @@ def _plan(model):
     if a layer has no numpy form here."""
     plan = []
     for layer in model.layers[1:]:  # [0] is the input layer
+        if getattr(layer, "compute_dtype", None) in _HALF:
+            return None
         step = _step(layer)
         if step is False:
             return None

@@ -6,6 +6,7 @@ from .toolkit_docs import (  # noqa: F401 (LABEL_SMOOTHING re-exported)
     HISTORY_KEYS,
     LABEL_SMOOTHING,
     LOSS_PARAMS,
+    MIXED_BUILD_FN,
     MIXED_DTYPES,
     MLP_LEARNING_RATE,
     TOOLKIT_PARAMETERS,
@@ -152,8 +153,8 @@ keras.initializers.Initializer, default='sklearn'
         'mixed_bfloat16' or None. None follows X like sklearn on CPU
         (float32 input trains in float32, anything else in float64) and is
         float32 on a GPU, and predictions come back in X's float dtype. An
-        explicit dtype is used throughout, predictions included. Use
-        'float32' for speed on CPU too.
+        explicit dtype is used throughout, predictions included (float32
+        for a mixed policy). Use 'float32' for speed on CPU too.
     MIXED
 """)
     .replace("\nLEARNING_RATE\n", "\n" + MLP_LEARNING_RATE + "\n")
@@ -301,9 +302,10 @@ WRAPPER_PARAMETERS = (
         build function that ignores ``dtype`` computes in the dtype its
         layers declare (Keras' floatx, float32, by default); X and y are
         then fed in that dtype. With None, predictions come back in X's
-        float dtype; with a dtype set, in that dtype.
+        float dtype; with a dtype set, in that dtype (float32 for a mixed
+        policy).
     MIXED
-""").replace("\nMIXED\n", "\n" + MIXED_DTYPES + "\n")
+""").replace("\nMIXED\n", "\n" + MIXED_DTYPES + MIXED_BUILD_FN + "\n")
     + dedent(ON_NAN)
     + "\n"
     + TOOLKIT_PARAMETERS

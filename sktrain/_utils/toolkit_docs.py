@@ -108,10 +108,21 @@ LABEL_SMOOTHING = dedent("""\
 MIXED_DTYPES = """\
     'mixed_float16' and 'mixed_bfloat16' set this estimator's layers to
     Keras' mixed-precision policy: they compute in half precision with
-    float32 variables, while the output layer, the loss and the
-    predictions stay float32 ('mixed_float16' adds dynamic loss
-    scaling). Keras' global dtype policy is never changed. float16 pays
-    off on GPUs with tensor cores; bfloat16 also on recent CPUs.
+    float32 variables, while the input, the output layer, the loss and the
+    predictions stay float32 ('mixed_float16' adds dynamic loss scaling:
+    the optimizer is a ``keras.optimizers.LossScaleOptimizer``). Keras'
+    global dtype policy and floatx are never changed. float16 pays off on
+    GPUs with tensor cores; bfloat16 also on recent CPUs.
+"""
+
+MIXED_BUILD_FN = """\
+    A build function receives the policy name as ``dtype``: pass it to
+    the hidden layers and give the input and the last layer
+    ``keras.DTypePolicy(dtype).variable_dtype`` (float32). A build
+    function that ignores ``dtype``, or a ``keras.Model`` instance,
+    computes in the dtypes its layers were given (with a warning when no
+    layer is in half precision); a model the build function compiled
+    gets its optimizer wrapped for 'mixed_float16'.
 """
 
 WRAPPER_TOOLKIT = (

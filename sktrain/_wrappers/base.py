@@ -331,8 +331,12 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
     # -- the network ------------------------------------------------------------
     def _architecture(self, X):
         """What must not change between warm-started fits."""
+        from .._engine.dtypes import dtype_policy
+
         _, hyper = self._hyperparameters()
-        return {"inputs": inp.sample_shapes(X), "hyper": repr(sorted(hyper.items()))}
+        spec = {"inputs": inp.sample_shapes(X), "hyper": repr(sorted(hyper.items()))}
+        policy = dtype_policy(getattr(self, "dtype", None))
+        return spec if policy is None else {**spec, "dtype_policy": policy}
 
     def _build_model(self, X, y):
         from .freeze import freeze_new_model

@@ -10,10 +10,13 @@ optimizer rebuilt with the optimizer knobs when one is set,
 adapts the target encoding to the output.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from .._engine import inputs as inp
 from .._engine.backend import is_keras_model, keras
+from .._engine.dtypes import dtype_policy
 from .._engine.seeds import draw_seed, seeded_python_random
 from .._factory.knobs import retune_compiled, tuned_optimizer
 from .._factory.losses import (
@@ -24,6 +27,7 @@ from .._factory.losses import (
     uses_sparse_labels,
 )
 from .._factory.metrics import make_metrics
+from .._factory.precision import check_policy_applied, loss_scaled, scale_compiled_loss
 from .._utils.routing import check_names, routed, signature_default, signature_names
 from .buildfn import call_build_fn
 
@@ -46,19 +50,21 @@ def build_network(est, X, y):
         if is_keras_model(fn):
             model = _clone_instance(fn)
         else:
-            model = call_build_fn(
-                fn,
-                hyper=est._hyperparameters()[1],
-                data=data_arguments(est, X, seed),
-                scikeras=_scikeras_arguments(est),
-                arrays={"X": X, "y": _keras_wrappers_y(est, y)},
-                own_params=est.get_params(deep=False),
-            )
+            with _explain_policy_errors(_policy(est)):
+                model = call_build_fn(
+                    fn,
+                    hyper=est._hyperparameters()[1],
+                    data=data_arguments(est, X, seed),
+                    scikeras=_scikeras_arguments(est),
+                    arrays={"X": X, "y": _keras_wrappers_y(est, y)},
+                    own_params=est.get_params(deep=False),
+                )
         if not isinstance(model, k.Model):
             raise TypeError(
                 f"The build function must return a keras.Model; it returned "
                 f"{type(model).__name__}."
             )
+        check_policy_applied(model, _policy(est), type(est).__name__)
         est._in_dtypes = input_dtypes(model, X)
         out = _probe(model, X, est._in_dtypes, several=_own_encoding(est))
     if isinstance(out, (list, tuple)):  # a multi-output model, a user's encoder
@@ -67,9 +73,35 @@ def build_network(est, X, y):
     else:
         est._output_shape = tuple(out.shape[1:])
     dtype = np.dtype(keras().backend.standardize_dtype(out.dtype))
-    if dtype.kind == "f":  # a model that ignores ``dtype`` computes in its own
+    # a model that ignores ``dtype`` computes in its own; a mixed policy's
+    # network stays float32 (``_engine/dtypes.py``)
+    if dtype.kind == "f" and _policy(est) is None:
         est._dtype = dtype.name
     return model
+
+
+def _policy(est):
+    """The mixed-precision policy ``est.dtype`` asks for, or None."""
+    return dtype_policy(getattr(est, "dtype", None))
+
+
+@contextmanager
+def _explain_policy_errors(policy):
+    """A build function that passed the policy name where Keras wants a
+    dtype (``keras.Input(..., dtype=dtype)``): say what ``dtype`` is."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        if policy is None or policy not in str(exc):
+            raise
+        raise ValueError(
+            f"The build function failed with dtype={policy!r} ({exc}). With a "
+            "mixed-precision dtype, the build function's `dtype` argument is "
+            "the Keras policy name: pass it to the hidden layers "
+            "(keras.layers.Dense(..., dtype=dtype)), and give keras.Input and "
+            "the last layer a float dtype: keras.DTypePolicy(dtype)."
+            "variable_dtype (float32)."
+        ) from exc
 
 
 def _clone_instance(model):
@@ -118,7 +150,7 @@ def data_arguments(est, X, seed):
         "target_type": target.target_type,
         "output_activation": _OUTPUT_ACTIVATION[target.kind],
         "seed": seed,
-        "dtype": est._dtype,
+        "dtype": _policy(est) or est._dtype,  # a policy: 'mixed_bfloat16'
     }
 
 
@@ -224,8 +256,9 @@ def compile_kwargs(est, units, dtype=None):
         extra, set(names) - owned, where="keras.Model.compile", prefix="compile"
     )
     soft = getattr(est._target, "soft_targets", False)
+    optimizer = tuned_optimizer(est.optimizer, routed(params, "optimizer"), est)
     return {
-        "optimizer": tuned_optimizer(est.optimizer, routed(params, "optimizer"), est),
+        "optimizer": loss_scaled(optimizer, _policy(est)),
         "loss": make_loss(
             est.loss,
             routed(params, "loss"),
@@ -247,7 +280,8 @@ def compile_network(est):
     model = est.model_
     if model.compiled:
         _check_compiled_loss(est, model)
-        retune_compiled(model, est)
+        retune_compiled(model, est)  # the optimizer knobs, then loss scaling
+        scale_compiled_loss(model, _policy(est))
         return
     shape = est._output_shape
     units = None if isinstance(shape, list) else (shape[-1] if shape else 1)

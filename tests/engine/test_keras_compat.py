@@ -164,3 +164,29 @@ class _KeepRaw(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.model.set_weights(self.raw)
+
+
+def test_quiet_model_optimizer_reaches_a_loss_scale_optimizers_inner_one():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    inner = keras.optimizers.Adam()
+    model.compile(optimizer=keras.optimizers.LossScaleOptimizer(inner), loss="mse")
+    keras_compat.quiet_model_optimizer(model)
+    # the inner optimizer applies the gradients (its _backend_update_step)
+    assert inner._all_reduce_sum_gradients._sktrain_skips
+
+
+def test_replace_optimizer_is_kept_by_the_compile_config(tmp_path):
+    model = _model()
+    scaled = keras.optimizers.LossScaleOptimizer(model.optimizer)
+    keras_compat.replace_optimizer(model, scaled)
+    assert model.optimizer is scaled
+    config = model.get_compile_config()["optimizer"]
+    assert config["class_name"] == "LossScaleOptimizer"
+    X = np.ones((4, 3), "float32")
+    model.fit(X, X[:, :2], epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert isinstance(loaded.optimizer, keras.optimizers.LossScaleOptimizer)
+    pairs = zip(loaded.optimizer.variables, model.optimizer.variables, strict=True)
+    for got, want in pairs:
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
