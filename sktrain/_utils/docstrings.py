@@ -2,11 +2,12 @@
 
 from textwrap import dedent
 
-from .toolkit_docs import (  # noqa: F401 (LABEL_SMOOTHING re-exported)
+from .toolkit_docs import (  # noqa: F401 (LABEL_SMOOTHING, MLP_LOSS_KWARGS re-exported)
     HISTORY_KEYS,
     LABEL_SMOOTHING,
     MIXED_DTYPES,
     MLP_LEARNING_RATE,
+    MLP_LOSS_KWARGS,
     TOOLKIT_PARAMETERS,
     WRAPPER_TOOLKIT,
 )
