@@ -178,4 +178,9 @@ class RegressorHooks(RegressorMixin):
         return as_1d_if_column(y)
 
     def _make_target(self):
-        return RegressionTarget(type(self).__name__)
+        from ._factory.regression_losses import quantile_levels
+        from ._utils.routing import routed
+
+        params = routed(self.get_params(deep=False), "loss")
+        levels = quantile_levels(self.loss, params)  # loss='quantile'
+        return RegressionTarget(type(self).__name__, quantiles=levels)

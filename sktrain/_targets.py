@@ -10,7 +10,7 @@ class weights, stratification, the validation score.
 from typing import Protocol
 
 import numpy as np
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score, mean_pinball_loss, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import (
@@ -282,14 +282,27 @@ def _softmax(z):
 
 @state_class
 class RegressionTarget:
-    """Single- and multi-output continuous targets."""
+    """Single- and multi-output continuous targets.
+
+    With ``quantiles`` (sorted levels, ``loss='quantile'``) y is one column
+    and the network has one output unit per level; ``decode`` sorts each
+    row, so the predicted quantiles never cross.
+    """
 
     kind = "regression"
+    quantiles = None  # also for targets stored before quantiles existed
 
-    def __init__(self, estimator_name):
+    def __init__(self, estimator_name, quantiles=None):
         self.estimator_name = estimator_name
+        self.quantiles = None if quantiles is None else tuple(quantiles)
 
     def fit(self, y, classes=None):
+        if self.quantiles is not None and y.ndim != 1:
+            raise ValueError(
+                f"loss='quantile' predicts quantiles of one target, but y has "
+                f"{y.shape[1]} columns. Fit one {self.estimator_name} per column "
+                "(sklearn.multioutput.MultiOutputRegressor)."
+            )
         self.target_type = type_of_target(y)
         # probabilities as targets (distillation) may use a cross-entropy loss
         self.soft_targets = bool(np.all((y >= 0) & (y <= 1)))
@@ -299,18 +312,20 @@ class RegressionTarget:
         return self
 
     def configure_output(self, units, **_):
-        """Check the network's output size against the number of targets."""
-        if units != self._n_outputs:
+        """Check the network's output size against the number of targets
+        (of quantile levels)."""
+        if units != self.n_outputs:
+            what = "quantile level(s)" if self.quantiles else "target column(s)"
             raise ValueError(
                 f"The model's output has {units} unit(s), but y has "
-                f"{self._n_outputs} target column(s): give the last layer "
-                f"{self._n_outputs} unit(s)."
+                f"{self.n_outputs} {what}: give the last layer "
+                f"{self.n_outputs} unit(s)."
             )
         return self
 
     @property
     def n_outputs(self):
-        return self._n_outputs
+        return len(self.quantiles) if self.quantiles else self._n_outputs
 
     def check(self, y, *, context):
         n_out = 1 if y.ndim == 1 else y.shape[1]
@@ -327,7 +342,9 @@ class RegressionTarget:
 
     def decode(self, out):
         out = out.reshape(len(out), -1)
-        return out.reshape(-1) if self._was_1d else out
+        if self.quantiles:
+            out = np.sort(out, axis=1)  # no quantile crossing
+        return out.reshape(-1) if self._was_1d and out.shape[1] == 1 else out
 
     def class_weights(self, y, class_weight):
         return 1.0
@@ -336,7 +353,16 @@ class RegressionTarget:
         return None
 
     def validation_score(self, y, out, sample_weight):
-        return r2_score(y, self.decode(out), sample_weight=sample_weight)
+        """R², or for quantiles minus the mean pinball loss over the levels."""
+        if not self.quantiles:
+            return r2_score(y, self.decode(out), sample_weight=sample_weight)
+        pred = self.decode(out).reshape(len(y), -1)
+        return -np.mean(
+            [
+                mean_pinball_loss(y, pred[:, j], alpha=q, sample_weight=sample_weight)
+                for j, q in enumerate(self.quantiles)
+            ]
+        )
 
 
 @state_class

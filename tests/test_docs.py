@@ -88,15 +88,32 @@ def _run_example(name):
         ln for ln in proc.stderr.splitlines() if not ln.startswith(NOISE)
     )
     assert proc.returncode == 0, f"exit code {proc.returncode}\n{stderr[-4000:]}"
-    return float(proc.stdout.split("held-out accuracy:")[1].split()[0])
+    return proc.stdout
+
+
+def _number_after(text, label):
+    return float(text.split(label)[1].split()[0])
 
 
 def test_every_example_is_tested():
     scripts = sorted(p.name for p in (REPO_ROOT / "examples").glob("*.py"))
-    assert scripts == ["keras_models.py", "quickstart.py"]
+    assert scripts == ["keras_models.py", "quickstart.py", "training_toolkit.py"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["quickstart.py", "keras_models.py"])
 def test_example_runs(name):
-    assert _run_example(name) > 0.9
+    assert _number_after(_run_example(name), "held-out accuracy:") > 0.9
+
+
+@pytest.mark.slow
+def test_training_toolkit_example_prints_its_history():
+    out = _run_example("training_toolkit.py")
+    epochs = int(_number_after(out, "epochs trained:"))
+    rows = [ln.split() for ln in out.splitlines() if ln[:5].strip().isdigit()]
+    assert len(rows) == epochs > 3
+    lrs = [float(r[1]) for r in rows]
+    assert lrs[0] < lrs[2] < lrs[3]  # the warmup rises to the base rate
+    assert lrs[-1] < lrs[3]  # and the cosine falls from it
+    assert _number_after(out, "best validation roc_auc:") > 0.95
+    assert "checkpoint reloads the fitted estimator: True" in out

@@ -107,9 +107,14 @@ def clear_cache():
 
 def compile_key(model):
     """The part of the trace key the compile configuration decides."""
+    from .keras_compat import loss_function_kwargs
+
     config = dict(model.get_compile_config() or {})
     config.pop("steps_per_execution", None)  # set by every fit
     config["optimizer"] = _optimizer_key(config.get("optimizer"))
+    # arguments a function-wrapping loss holds but its config may drop
+    # (Keras' Huber's delta): they are constants of the trace too
+    config["loss_arguments"] = loss_function_kwargs(model.loss)
     return json.dumps(config, sort_keys=True, default=repr)
 
 

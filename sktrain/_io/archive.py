@@ -209,8 +209,9 @@ def _check_digests(zf, manifest):
 
 def _load_model(zf, manifest, safe_mode):
     from .._engine.backend import keras
-    from .._factory import keras_objects  # noqa: F401 - registers with Keras
+    from .._factory import register_keras_classes
 
+    register_keras_classes()
     k = keras()
     with tempfile.TemporaryDirectory() as tmp:
         zf.extract(_MODEL, tmp)

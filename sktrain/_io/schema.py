@@ -122,7 +122,8 @@ def unpickle_state(est, pickled):
         state = {k: v for k, v in legacy.items() if k not in params}
     state = migrate(type(est), state, version)
     if isinstance(model, bytes):
-        from .._factory import keras_objects  # noqa: F401 - registers with Keras
+        from .._factory import register_keras_classes
 
+        register_keras_classes()
         model = pickle.loads(model)
     return rehydrate(est, params, state, model)

@@ -179,18 +179,20 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         soft = getattr(self._target, "soft_targets", False)
         return make_loss(
             self.loss,
+            self._loss_params(),
             kind=self._target.kind,
             units=self._target.n_outputs,
             dtype=self._dtype,
             soft_targets=soft,
+            label_smoothing=float(getattr(self, "label_smoothing", 0.0)),
         )
 
     def _output_sum(self):
-        """sklearn's 'log_loss' and 'poisson' sum over labels / outputs where
-        Keras' losses average: the factor from Keras' value to sklearn's
-        (1 for one output and for softmax's categorical cross-entropy,
-        which already sums over the classes)."""
-        named = isinstance(self.loss, str) and self.loss in ("log_loss", "poisson")
+        """sklearn's 'log_loss' and 'poisson' (and 'focal') sum over labels /
+        outputs where Keras' losses average: the factor from Keras' value to
+        sklearn's (1 for one output and for softmax's categorical losses,
+        which already sum over the classes; 'quantile' averages its levels)."""
+        named = self.loss in ("log_loss", "focal", "poisson")
         if named and self._target.kind != "multiclass":
             return float(self._target.n_outputs)
         return 1.0

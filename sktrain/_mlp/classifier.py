@@ -92,7 +92,15 @@ Parameters
 loss : str, class, keras.losses.Loss or callable, default='log_loss'
     'log_loss' picks binary or categorical cross-entropy from the
     target (summed over the labels of a multilabel target, as in
-    sklearn); any Keras loss name, class, instance or function also works.
+    sklearn). 'focal' is the focal loss (Lin et al.), which down-weights
+    easy examples by ``(1 - p_t) ** loss__gamma`` (default 2.0): for
+    binary and multilabel targets Keras' ``BinaryFocalCrossentropy`` with
+    class balancing, the positive class (``classes_[1]``, a label's 1)
+    weighted by ``loss__alpha`` (default 0.25) and the negative by
+    ``1 - loss__alpha``, summed over the labels; for multiclass targets
+    ``CategoricalFocalCrossentropy``, where ``loss__alpha`` scales every
+    class alike. Any Keras loss name, class, instance or function also
+    works; ``loss__<name>=value`` configures it.
 
 class_weight : dict, 'balanced' or None, default=None
     Weights of the classes, multiplied into ``sample_weight``.

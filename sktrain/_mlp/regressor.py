@@ -88,10 +88,15 @@ Parameters
 loss : str, class, keras.losses.Loss or callable, default='squared_error'
     'squared_error' (half the mean squared error, as in sklearn),
     'poisson' (exponential output; summed over the outputs of a 2-D y, as
-    in sklearn), or any Keras loss name ('huber', 'mae', ...), class,
-    instance or function.
-{MLP_PARAMETERS}{MLP_PARAMETERS_END}
-Attributes
+    in sklearn), 'huber' (quadratic up to ``loss__delta``, default 1.0,
+    linear beyond), 'quantile' (the pinball loss of the levels
+    ``loss__quantile``: a float in (0, 1) or a list of them, default 0.5;
+    one output per level, so ``predict`` returns shape (n_samples,) for
+    one level and (n_samples, n_levels) for several, columns in the order
+    of the sorted levels and each row sorted; y must be 1-D), or any Keras
+    loss name ('mae', ...), class, instance or function.
+    ``loss__<name>=value`` configures it.
+{MLP_PARAMETERS}{MLP_PARAMETERS_END}Attributes
 ----------
 out_activation_ : str
     'identity', or 'exp' with ``loss='poisson'``.

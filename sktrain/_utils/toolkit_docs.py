@@ -101,8 +101,12 @@ TOOLKIT_PARAMETERS = dedent("""\
 LABEL_SMOOTHING = dedent("""\
     label_smoothing : float, default=0.0
         Train on smoothed targets ``y * (1 - label_smoothing) +
-        label_smoothing / n_classes`` (binary: ``/ 2``) with the
-        cross-entropy and focal losses.
+        label_smoothing / n_classes`` (one sigmoid unit per class or
+        label, i.e. binary and multilabel targets: ``/ 2``) with the
+        cross-entropy and focal losses (the loss's own
+        ``label_smoothing``). Sparse losses (integer class codes) and
+        losses without that setting cannot smooth: fitting them with
+        ``label_smoothing > 0`` is an error.
 """)
 
 MIXED_DTYPES = """\
@@ -172,9 +176,11 @@ HISTORY_KEYS = """\
 
 LOSS_PARAMS = dedent("""\
     **loss_params : dict
-        The loss's own settings as ``loss__<name>=value`` (``loss__gamma``
-        with 'focal', ``loss__delta`` with 'huber', ``loss__quantile`` with
-        'quantile', or any keyword of a Keras loss class). They are
-        parameters like the others: ``get_params``, ``set_params``,
-        ``clone`` and ``GridSearchCV`` see them.
+        The loss's own settings, as ``loss__<name>=value``
+        (``loss__gamma=2.0`` with ``loss='focal'``, ``loss__delta`` with
+        'huber', ``loss__quantile`` with 'quantile',
+        ``loss__label_smoothing=0.1`` with a cross-entropy): passed to the
+        loss class, or merged into a loss instance's config. They are
+        parameters like the others (``get_params``, ``set_params``,
+        ``clone``, grid searches); any other extra name is an error.
 """)

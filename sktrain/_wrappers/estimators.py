@@ -135,8 +135,13 @@ Parameters
 loss : str, class, keras.losses.Loss, callable or None, default=None
     None picks binary cross-entropy for one sigmoid unit or multilabel
     targets and categorical cross-entropy otherwise; a sparse categorical
-    loss trains on integer class codes. ``loss__name=value`` configures it.
-    Ignored when the build function compiles the model itself.
+    loss trains on integer class codes. 'focal' is the focal loss:
+    ``BinaryFocalCrossentropy`` with class balancing for sigmoid units
+    (the positive class weighted by ``loss__alpha``, default 0.25, the
+    negative by ``1 - loss__alpha``), ``CategoricalFocalCrossentropy``
+    for softmax; ``loss__gamma`` (default 2.0) focuses it on hard
+    examples. ``loss__name=value`` configures any loss. Ignored when the
+    build function compiles the model itself.
 
 {WRAPPER_PARAMETERS}
 class_weight : dict, 'balanced' or None, default=None
@@ -189,8 +194,15 @@ Parameters
 ----------
 {WRAPPER_MODEL}
 loss : str, class, keras.losses.Loss, callable or None, default=None
-    None is the mean squared error; ``loss__name=value`` configures it.
-    Ignored when the build function compiles the model itself.
+    None is the mean squared error. 'huber' is quadratic up to
+    ``loss__delta`` (default 1.0), linear beyond. 'quantile' is the
+    pinball loss of the levels ``loss__quantile`` (a float in (0, 1) or a
+    list of them, default 0.5): the build function gets ``n_outputs`` =
+    the number of levels, and ``predict`` returns shape (n_samples,) for
+    one level, (n_samples, n_levels) for several (columns in the order of
+    the sorted levels, each row sorted); y must be 1-D.
+    ``loss__name=value`` configures any loss. Ignored when the build
+    function compiles the model itself.
 
 {WRAPPER_PARAMETERS}
 Attributes

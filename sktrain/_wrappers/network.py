@@ -20,10 +20,11 @@ from .._engine.dtypes import dtype_policy
 from .._engine.seeds import draw_seed, seeded_python_random
 from .._factory.knobs import retune_compiled, tuned_optimizer
 from .._factory.losses import (
-    canonical_loss_name,
+    check_compiled_smoothing,
     check_loss_fits_target,
     from_logits,
     make_loss,
+    same_loss,
     uses_sparse_labels,
 )
 from .._factory.metrics import make_metrics
@@ -266,6 +267,7 @@ def compile_kwargs(est, units, dtype=None):
             units=units,
             dtype=dtype,
             soft_targets=soft,
+            label_smoothing=float(getattr(est, "label_smoothing", 0.0)),
         ),
         "metrics": make_metrics(est.metrics, routed(params, "metrics")),
         "run_eagerly": est.run_eagerly,
@@ -280,6 +282,7 @@ def compile_network(est):
     model = est.model_
     if model.compiled:
         _check_compiled_loss(est, model)
+        check_compiled_smoothing(model.loss, getattr(est, "label_smoothing", 0.0))
         retune_compiled(model, est)  # the optimizer knobs, then loss scaling
         scale_compiled_loss(model, _policy(est))
         return
@@ -298,7 +301,7 @@ def _check_compiled_loss(est, model):
     compiled = model.loss
     if isinstance(compiled, (list, tuple, dict)) or compiled is None:
         return
-    if canonical_loss_name(given) != canonical_loss_name(compiled):
+    if not same_loss(given, compiled):
         raise ValueError(
             f"loss={given!r} but model compiled with {compiled!r}: the build "
             "function's compile() decides the loss. Remove one of the two (set "

@@ -213,7 +213,9 @@ transform_layer : str or None, default=None
     model's output.
 
 loss : str, class, keras.losses.Loss, callable or None, default=None
-    None is the mean squared error; ``loss__name=value`` configures it.
+    None is the mean squared error; 'huber' is quadratic up to
+    ``loss__delta`` (default 1.0), linear beyond; ``loss__name=value``
+    configures any loss.
 
 {WRAPPER_PARAMETERS}
 Attributes
