@@ -357,25 +357,9 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         return [stopping]
 
     def _val_scorer(self, validation):
-        from .._engine.predictor import predictor_for
-        from .._engine.scoring import first_scorer_key
+        from .stopping import validation_scorer
 
-        loss, factor = self._make_loss(), self._output_sum()
-        target = self._target
-        first = first_scorer_key(self.scoring)
-        shapes, dtypes = self._sample_shapes, self._in_dtypes
-
-        def score(model, logs):  # model_, or its cached twin (``trace_cache``)
-            out = predictor_for(model, shapes, dtypes)(validation.X)
-            val_loss = factor * float(np.asarray(loss(validation.Y, out)))
-            if first is not None:  # the first of ``scoring``, already in logs
-                return logs[first], val_loss
-            return (
-                target.validation_score(validation.y, out, validation.sample_weight),
-                val_loss,
-            )
-
-        return score
+        return validation_scorer(self, validation)
 
     def _make_predictor(self):
         from .._engine.backend import on_gpu

@@ -182,3 +182,27 @@ def record_fit(est, state, listeners, n_samples, incremental):
             ConvergenceWarning,
             stacklevel=6,
         )
+
+
+def validation_scorer(est, validation):
+    """``score(model, logs) -> (score, val_loss)`` of the MLP on the
+    validation ``Split``: sklearn's accuracy / R2 (or the first of
+    ``scoring``, already in the epoch's logs) and the loss as sklearn sums
+    it; ``model`` is ``model_`` or its cached twin (``trace_cache``)."""
+    from .._engine.predictor import predictor_for
+    from .._engine.scoring import first_scorer_key
+
+    loss, factor = est._make_loss(), est._output_sum()
+    target = est._target
+    first = first_scorer_key(est.scoring)
+    shapes, dtypes = est._sample_shapes, est._in_dtypes
+
+    def score(model, logs):
+        out = predictor_for(model, shapes, dtypes)(validation.X)
+        val_loss = factor * float(np.asarray(loss(validation.Y, out)))
+        if first is not None:
+            return logs[first], val_loss
+        weights = validation.sample_weight
+        return target.validation_score(validation.y, out, weights), val_loss
+
+    return score
