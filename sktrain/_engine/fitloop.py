@@ -26,30 +26,12 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     from .checkpoint import Checkpoint
     from .epochs import run_epochs
     from .keras_compat import install_train_function, quiet_test_function
-    from .pipeline import batch_size_for, make_feed
-    from .seeds import draw_seed
     from .train_function import counted_train_function, supports_counted_loop
 
-    train = data.train
     per_batch = wants_batch_hooks(user_callbacks)
     custom = supports_counted_loop(model)
     est._prepare_model(model)  # a loaded or lbfgs-made model has no meter yet
-    first = _epochs_resumed(est, state)
-    orders = est._epoch_orders(train.n_samples)
-    if orders is not None and first:
-        orders = itertools.islice(orders, first, None)
-    feed = make_feed(
-        train.X,
-        train.Y,
-        train.sample_weight,
-        batch_size=batch_size_for(settings.batch_size, train.n_samples),
-        shuffle=est.shuffle,
-        seed=0 if orders is not None else draw_seed(est._rng),
-        normalize_weights=est._WEIGHTS_IN_PIPELINE,
-        in_graph=custom and not per_batch,
-        orders=orders,
-        first_epoch=first,
-    )
+    feed = seeded_feed(est, data.train, settings, state, custom and not per_batch)
     steps = 1 if per_batch else feed.steps
     function = counted_train_function(model, feed, steps) if custom else None
     install_train_function(model, steps, function)
@@ -78,6 +60,31 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     finally:
         if function is not None:  # it holds this fit's data as tensors
             model.train_function = None
+
+
+def seeded_feed(est, train, settings, state, in_graph):
+    """The ``Feed`` of this fit's training split: seeded from ``_rng`` (or
+    the family's host-drawn epoch orders), past the epochs a resumed fit
+    did."""
+    from .pipeline import batch_size_for, make_feed
+    from .seeds import draw_seed
+
+    first = _epochs_resumed(est, state)
+    orders = est._epoch_orders(train.n_samples)
+    if orders is not None and first:
+        orders = itertools.islice(orders, first, None)
+    return make_feed(
+        train.X,
+        train.Y,
+        train.sample_weight,
+        batch_size=batch_size_for(settings.batch_size, train.n_samples),
+        shuffle=est.shuffle,
+        seed=0 if orders is not None else draw_seed(est._rng),
+        normalize_weights=est._WEIGHTS_IN_PIPELINE,
+        in_graph=in_graph,
+        orders=orders,
+        first_epoch=first,
+    )
 
 
 def engine_listeners(est, model, data, settings, feed, listeners):
