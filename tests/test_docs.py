@@ -117,3 +117,39 @@ def test_training_toolkit_example_prints_its_history():
     assert lrs[-1] < lrs[3]  # and the cosine falls from it
     assert _number_after(out, "best validation roc_auc:") > 0.95
     assert "checkpoint reloads the fitted estimator: True" in out
+
+
+TOOLKIT_PAGES = [
+    "schedules.md",
+    "validation.md",
+    "checkpoints.md",
+    "monitoring.md",
+    "optimizers.md",
+    "mixed_precision.md",
+    "losses.md",
+    "fine_tuning.md",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", TOOLKIT_PAGES)
+def test_guide_page_snippets_run(page, tmp_path):
+    """Every ```python block of a guide page runs (the page's blocks in
+    order, in one fresh interpreter)."""
+    import re
+
+    text = (REPO_ROOT / "docs" / page).read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    script = tmp_path / "page.py"
+    script.write_text("\n\n".join(blocks))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
