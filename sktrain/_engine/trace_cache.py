@@ -125,19 +125,24 @@ def _optimizer_key(optimizer):
         return optimizer
     inner = dict(optimizer.get("config", {}))
     inner.pop("name", None)  # made unique per instance ("adam_1")
-    if _runtime_rate(inner.get("learning_rate")):
-        inner.pop("learning_rate")  # a variable, or sktrain's rate table
+    rate = _runtime_rate(inner.get("learning_rate"))
+    if rate is not None:  # its value is read at run time: only its kind counts
+        inner["learning_rate"] = rate
     if "inner_optimizer" in inner:  # mixed_float16's loss scaling
         inner["inner_optimizer"] = _optimizer_key(inner["inner_optimizer"])
     return {**optimizer, "config": inner}
 
 
 def _runtime_rate(rate):
-    """True for a learning rate the traced step reads at run time: a float
-    (Keras keeps it in a variable) or sktrain's ``StepTable``."""
+    """The kind of a learning rate the traced step reads at run time ('a
+    variable': a float, which Keras keeps in a variable; 'a StepTable':
+    sktrain's schedules), else None. The two kinds give optimizers of
+    different variables, so they never share a twin."""
     if isinstance(rate, (int, float)):
-        return True
-    return isinstance(rate, dict) and rate.get("class_name") == "StepTable"
+        return "a variable"
+    if isinstance(rate, dict) and rate.get("class_name") == "StepTable":
+        return "a StepTable"
+    return None
 
 
 @contextmanager

@@ -215,6 +215,7 @@ def test_grid_search_over_schedules_and_warmup():
         mlp(max_iter=3),
         {"learning_rate": ["constant", "cosine", "step"], "warmup": [0, 1, 0.5]},
         cv=2,
+        error_score="raise",
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 9
     assert not math.isnan(grid.best_score_)
@@ -247,6 +248,16 @@ def test_clear_errors():
         ).fit(XR, YR)
 
 
+def test_scheduled_and_unscheduled_fits_never_share_a_twin():
+    settings = [{}, {"warmup": 1}, {}, {"learning_rate": "cosine"}, {}]
+    sktrain.clear_cache()
+    cached = [mlp(max_iter=2, **kw).fit(X, y).predict_proba(X) for kw in settings]
+    for kwargs, proba in zip(settings, cached):
+        sktrain.clear_cache()
+        fresh = mlp(max_iter=2, **kwargs).fit(X, y)
+        np.testing.assert_array_equal(fresh.predict_proba(X), proba)
+
+
 def test_one_trace_serves_every_schedule_and_base_rate():
     from sktrain._engine.trace_cache import CACHE
 
@@ -263,7 +274,10 @@ def test_grid_search_over_the_wrappers_lr_schedule_and_clones_share_no_state():
 
     base = KerasClassifier(epochs=2, random_state=0)
     grid = GridSearchCV(
-        base, {"lr_schedule": [None, "cosine", "plateau"], "warmup": [0, 1]}, cv=2
+        base,
+        {"lr_schedule": [None, "cosine", "plateau"], "warmup": [0, 1]},
+        cv=2,
+        error_score="raise",
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 6
     assert not hasattr(base, "model_")

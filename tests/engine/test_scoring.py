@@ -103,6 +103,7 @@ def test_grid_search_over_scoring_settings_runs():
         mlp(early_stopping=True, max_iter=5),
         {"scoring": ["roc_auc", "accuracy"]},
         cv=2,
+        error_score="raise",
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 2
 

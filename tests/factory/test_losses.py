@@ -337,14 +337,16 @@ def test_clone_and_grid_search_over_loss_settings(binary_data):
     assert copy.get_params()["loss__gamma"] == 4.0
     assert copy.get_params()["label_smoothing"] == 0.05
     grid = {"loss__gamma": [0.5, 3.0], "label_smoothing": [0.0, 0.2]}
-    search = GridSearchCV(clf, grid, cv=2).fit(X, y)
+    search = GridSearchCV(clf, grid, cv=2, error_score="raise").fit(X, y)
     assert len(search.cv_results_["params"]) == 4
     best = search.best_estimator_
     config = best.model_.loss.get_config()
     assert config["gamma"] == search.best_params_["loss__gamma"]
     assert config["label_smoothing"] == search.best_params_["label_smoothing"]
     wrapped = KerasClassifier(loss="focal", epochs=1, model__hidden_layer_sizes=(4,))
-    search = GridSearchCV(wrapped, {"loss__gamma": [1.0, 2.5]}, cv=2).fit(X, y)
+    search = GridSearchCV(
+        wrapped, {"loss__gamma": [1.0, 2.5]}, cv=2, error_score="raise"
+    ).fit(X, y)
     assert search.best_estimator_.model_.loss.get_config()["gamma"] in (1.0, 2.5)
 
 

@@ -370,6 +370,7 @@ def test_grid_search_over_weight_decay_and_accumulation():
         sgd_mlp(batch_size=8, max_iter=3),
         {"weight_decay": [None, 0.01], "gradient_accumulation_steps": [None, 2]},
         cv=2,
+        error_score="raise",
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 4
     assert np.isfinite(grid.cv_results_["mean_test_score"]).all()

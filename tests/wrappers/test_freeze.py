@@ -404,7 +404,9 @@ def test_build_function_compiled_optimizer_is_renewed_from_its_config(data):
 def test_grid_search_over_unfreeze_at(data):
     X, y = data
     est = regressor(freeze="dense_1", epochs=3)
-    grid = GridSearchCV(est, {"unfreeze_at": [None, 1]}, cv=2).fit(X, y)
+    grid = GridSearchCV(est, {"unfreeze_at": [None, 1]}, cv=2, error_score="raise").fit(
+        X, y
+    )
     scores = grid.cv_results_["mean_test_score"]
     assert np.all(np.isfinite(scores)) and scores[0] != scores[1]
     assert not hasattr(est, "model_") and not hasattr(est, "_frozen_layers")
