@@ -31,6 +31,7 @@ import numpy as np
 from .._io.registry import state_class
 from .callbacks import EpochListener
 from .schedules import ScheduleState  # a stored state class: registered on import
+from .toolkit import stand_in
 
 
 @state_class
@@ -74,7 +75,13 @@ class Checkpoint(EpochListener):
             best_weights=state.best_weights,
             listener_states=[_state_of(lst) for lst in self.listeners],
         )
-        view = _stand_in(self.est, model, point, full)
+        view = stand_in(
+            self.est,
+            model_=model,
+            history_=full,
+            n_iter_=point.epochs_done,
+            _resume=point,
+        )
         path = self.est.checkpoint
         view.save(path)
         if self._improved(logs):
@@ -105,26 +112,11 @@ def _state_of(listener):
 
 def _merged(history, fit_history, logs):
     """``history`` + ``fit_history`` + this epoch's ``logs``, per key."""
-    keys = [*history, *[k for k in [*fit_history, *logs] if k not in history]]
-    return {
-        k: [
-            *history.get(k, []),
-            *fit_history.get(k, []),
-            *([logs[k]] if k in logs else []),
-        ]
-        for k in dict.fromkeys(keys)
-    }
-
-
-def _stand_in(est, model, point, history):
-    """A shallow copy of ``est`` that saves as the fit stands now."""
-    view = object.__new__(type(est))
-    view.__dict__.update(est.__dict__)
-    view.model_ = model
-    view.history_ = history
-    view.n_iter_ = point.epochs_done
-    view._resume = point
-    return view
+    merged = {}
+    for key in dict.fromkeys([*history, *fit_history, *logs]):
+        now = [logs[key]] if key in logs else []
+        merged[key] = [*history.get(key, []), *fit_history.get(key, []), *now]
+    return merged
 
 
 def _atomic_copy(src, dst):
@@ -142,7 +134,7 @@ def begin_run(est, state, fresh, incremental):
     if point is not None and (fresh or incremental):  # nothing to resume
         del est._resume
         point = None
-    if not incremental and point is None or not hasattr(est, "_lr_state"):
+    if (not incremental and point is None) or not hasattr(est, "_lr_state"):
         est._lr_state = ScheduleState()  # a new run
     if point is not None:
         est._rng = copy.deepcopy(point.rng)

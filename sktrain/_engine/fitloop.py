@@ -12,8 +12,7 @@ family's:
 3. the family's listeners (the MLP's sklearn rules read ``val_<first>``);
 4. ``LrScheduler`` (``schedules.py``): 'lr', 'plateau', the next epoch's
    rates;
-5. the family's ``_after_epoch_listeners``;
-6. ``Checkpoint`` (``checkpoint.py``): last, when everything of the epoch
+5. ``Checkpoint`` (``checkpoint.py``): last, when everything of the epoch
    is known.
 """
 
@@ -118,7 +117,7 @@ def engine_listeners(est, model, data, settings, feed, listeners):
         )
         scheduler.begin(model)
         after.append(scheduler)
-    return [*before, *listeners, *after, *est._after_epoch_listeners(data)]
+    return [*before, *listeners, *after]
 
 
 def _epochs_resumed(est, state):

@@ -40,6 +40,13 @@ def skip_single_replica_all_reduce(optimizer):
     return optimizer
 
 
+def applying_optimizer(optimizer):
+    """The optimizer that applies the gradients: the one a
+    ``LossScaleOptimizer`` wraps (mixed float16), else ``optimizer`` itself
+    (None stays None)."""
+    return getattr(optimizer, "inner_optimizer", optimizer)
+
+
 def quiet_model_optimizer(model):
     """``skip_single_replica_all_reduce`` on a compiled model's optimizer
     (and on the one a ``LossScaleOptimizer`` wraps, which applies the
@@ -191,8 +198,7 @@ def _ema_pairs(model):
     used: the optimizer's ``_iterations`` (steps, also inside a gradient
     accumulation group), ``_trainable_variables`` and
     ``_model_variables_moving_average`` (aligned lists made by ``build``)."""
-    optimizer = getattr(model, "optimizer", None)
-    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+    optimizer = applying_optimizer(getattr(model, "optimizer", None))
     if not getattr(optimizer, "use_ema", False) or not optimizer.built:
         return []
     if int(optimizer._iterations.numpy()) == 0:

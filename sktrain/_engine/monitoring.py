@@ -15,6 +15,7 @@ import time
 
 from .backend import tf as _tf
 from .callbacks import EpochListener
+from .keras_compat import applying_optimizer
 
 
 class EpochStats(EpochListener):
@@ -45,7 +46,7 @@ def meter_gradients(optimizer):
     global norm of every gradient it applies, before clipping, to a running
     sum (``read_grad_norm``). An attribute of this optimizer object only."""
     tf = _tf()
-    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    inner = applying_optimizer(optimizer)
     if "_sktrain_grad_norm" in vars(inner):
         return False
     total = tf.Variable(0.0, dtype=tf.float32, trainable=False)
@@ -77,5 +78,5 @@ def read_grad_norm(optimizer):
 
 def grad_norm_meter(optimizer):
     """The ``(sum, count)`` variables of ``optimizer``'s meter, or None."""
-    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    inner = applying_optimizer(optimizer)
     return vars(inner).get("_sktrain_grad_norm")

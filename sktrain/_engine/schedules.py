@@ -23,6 +23,7 @@ import numpy as np
 
 from .._io.registry import state_class
 from .callbacks import EpochListener
+from .keras_compat import applying_optimizer
 
 _DEFAULT_GAMMA = {"step": 0.1, "exponential": 0.95, "plateau": 0.1}
 _ONECYCLE_RISE, _ONECYCLE_START, _ONECYCLE_END = 0.3, 25.0, 1e4
@@ -148,13 +149,13 @@ def _is_epoch_callable(kind):
 def step_count(optimizer):
     """The step count Keras calls a schedule with: every batch, also under
     gradient accumulation (``iterations`` then counts updates)."""
-    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    inner = applying_optimizer(optimizer)
     return int(getattr(inner, "_iterations", inner.iterations).numpy())
 
 
 def step_table(optimizer):
     """The optimizer's ``StepTable`` (also under a LossScaleOptimizer), or None."""
-    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    inner = applying_optimizer(optimizer)
     table = getattr(inner, "_learning_rate", None)
     return table if hasattr(table, "write_rates") else None
 

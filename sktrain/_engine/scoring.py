@@ -13,6 +13,7 @@ user's Keras callbacks (``EarlyStopping(monitor='val_roc_auc')``) see them.
 import numpy as np
 
 from .callbacks import EpochListener
+from .toolkit import stand_in
 
 
 def scorer_names(scoring):
@@ -64,11 +65,9 @@ def check_scoring_data(est, data):
 
 def epoch_view(est, model):
     """A stand-in for ``est`` that predicts with ``model`` (mid-fit)."""
-    view = object.__new__(type(est))
-    view.__dict__.update(est.__dict__)
-    view.model_ = model
+    # the split's X is validated and encoded already: no second pass
+    view = stand_in(est, model_=model, _validate_X=_validated)
     view._predictor = view._make_predictor()
-    view._validate_X = _validated  # the split's X is validated and encoded
     return view
 
 

@@ -1,10 +1,21 @@
 """``ToolkitHooks``: the training toolkit's hooks on ``BaseTrainer``.
 
 What the engine asks of an estimator for the toolkit's parameters
-(``options.py``): its learning-rate schedule (``schedules.py``) and the
-epoch listeners that run after all others (``checkpoint.py``). Defaults
-here; the families override them.
+(``options.py``): its optimizer readied for them and its learning-rate
+schedule (``schedules.py``). Defaults here; the families override them.
+``stand_in``: the shallow copy of an estimator that scoring and checkpoints
+use mid-fit.
 """
+
+
+def stand_in(est, **attributes):
+    """A shallow copy of ``est`` with ``attributes`` set, made without
+    ``__init__`` or pickling: mid-fit, an estimator that predicts
+    (``scoring``) or saves (``checkpoint``) with the model being trained."""
+    view = object.__new__(type(est))
+    view.__dict__.update(est.__dict__)
+    view.__dict__.update(attributes)
+    return view
 
 
 class ToolkitHooks:
@@ -42,7 +53,3 @@ class ToolkitHooks:
     def _schedule_run(self, settings):
         """Hook: the epochs of one run (the schedules' horizon)."""
         return settings.epochs
-
-    def _after_epoch_listeners(self, data):
-        """Epoch listeners that run after all others (the checkpoint)."""
-        return []

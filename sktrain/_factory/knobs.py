@@ -31,6 +31,7 @@ value the optimizer does not have is an error (``check_knobs_unchanged``).
 import inspect
 
 from .._engine.backend import keras
+from .._engine.keras_compat import applying_optimizer
 from .instantiate import object_config
 from .optimizers import make_optimizer, optimizer_class
 
@@ -95,7 +96,7 @@ def retune_compiled(model, est):
 def check_knobs_unchanged(est, optimizer):
     """A continued fit trains the fitted optimizer: refuse a knob set to a
     value it does not have (None knobs keep the optimizer's settings)."""
-    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+    optimizer = applying_optimizer(optimizer)
     config = optimizer.get_config()
     for key, value in knob_arguments(est).items():
         if config.get(key) != value:

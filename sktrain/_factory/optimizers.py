@@ -21,6 +21,7 @@ import functools
 import inspect
 
 from .._engine.backend import keras
+from .._engine.keras_compat import applying_optimizer
 from .._utils.validation import unknown_name_error
 from .instantiate import instantiate
 
@@ -110,7 +111,7 @@ def use_step_table(optimizer):
     optimizer is used in a traced step."""
     from .keras_objects import StepTable
 
-    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    inner = applying_optimizer(optimizer)
     current = inner._learning_rate
     if isinstance(current, StepTable):
         return False

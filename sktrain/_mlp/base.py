@@ -10,6 +10,7 @@ import numpy as np
 
 from .._engine.dtypes import dtype_policy
 from .._engine.fitdata import TrainSettings
+from .._engine.keras_compat import applying_optimizer
 from .._engine.options import SKLEARN_SCHEDULES
 from .._engine.trainer import BaseTrainer
 from .build import MLPSpec
@@ -211,8 +212,7 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         is ``0.5 * alpha * ||W||^2 / batch_size``, so with gradient
         accumulation over ``k`` batches it is ``alpha / k`` per batch, the
         term of one batch ``k`` times as large."""
-        optimizer = self.model_.optimizer
-        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+        optimizer = applying_optimizer(self.model_.optimizer)
         return float(self.alpha) / (optimizer.gradient_accumulation_steps or 1)
 
     def _compile(self, model):
