@@ -7,6 +7,13 @@ project's own extras (``pip install -e ".[test]"``).
 
 import os
 
+try:  # plots in tests draw off-screen
+    import matplotlib
+
+    matplotlib.use("Agg")
+except ImportError:  # pragma: no cover - the test extra installs it
+    pass
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
