@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 import sktrain
+from sktrain import diagnostics
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PUBLIC = [getattr(sktrain, name) for name in sktrain.__all__ if name[0] != "_"]
+PUBLIC = [getattr(sktrain, name) for name in sktrain.__all__ if name[0] != "_"] + [
+    getattr(diagnostics, name) for name in diagnostics.__all__
+]
 CLASSES = [obj for obj in PUBLIC if inspect.isclass(obj)]
 NOISE = ("W0000", "I0000", "E0000", "WARNING: All log", "WARNING:tensorflow")
 
