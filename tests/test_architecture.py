@@ -124,7 +124,7 @@ def test_engine_does_not_know_the_families():
 
 def test_import_sktrain_does_not_import_tensorflow():
     code = (
-        "import sys, sktrain; "
+        "import sys, sktrain, sktrain.diagnostics; "
         "print('keras' in sys.modules, 'tensorflow' in sys.modules)"
     )
     out = subprocess.run(
@@ -139,3 +139,14 @@ def test_utils_is_the_bottom_layer():
         if module.startswith("sktrain._utils"):
             outside = [t for t in targets if not t.startswith("sktrain._utils")]
             assert not outside, f"{module} imports {outside}"
+
+
+def test_nothing_below_the_families_imports_the_tools_above_them():
+    """``_diagnostics`` and ``_distill`` use the public estimators; the engine,
+    the factory, persistence and the families never import them."""
+    graph = _graph()
+    tools = ("sktrain._diagnostics", "sktrain._distill", "sktrain.diagnostics")
+    for module, targets in graph.items():
+        if not module.startswith(tools) and module != "sktrain":
+            above = [t for t in targets if t.startswith(tools)]
+            assert not above, f"{module} imports {above}"
