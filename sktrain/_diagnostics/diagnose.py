@@ -109,7 +109,9 @@ class Diagnosis:
         -------
         ax : matplotlib Axes
             The losses' Axes; ``ax.grad_axes`` is the gradient norms' Axes
-            (None when not drawn) and ``ax.lr_axes`` the learning rate's.
+            (None when not drawn) and ``ax.lr_axes`` the learning rate's. The
+            loss axis is logarithmic when the loss spans over two orders of
+            magnitude (a diverging run).
         """
         grads = self.history.get("grad_norm")
         if ax is None:
@@ -123,6 +125,8 @@ class Diagnosis:
         )
         marks = [(f.epoch, f.kind) for f in self.findings if f.epoch is not None]
         draw_history(self.history, "loss", ax=loss_ax, marks=marks)
+        if _spans_orders(self.history.get("loss")):
+            loss_ax.set_yscale("log")  # a diverging run
         loss_ax.set_title(f"{self.estimator_name}: {', '.join(self.kinds) or 'ok'}")
         if grads and grad_ax is not None:
             grad_ax.plot(range(len(grads)), grads, label="grad_norm")
@@ -135,6 +139,12 @@ class Diagnosis:
             grad_ax = None
         loss_ax.grad_axes = grad_ax
         return loss_ax
+
+
+def _spans_orders(values, orders=2):
+    v = np.asarray(values or [np.nan], dtype=float)
+    v = v[np.isfinite(v)]
+    return v.size > 1 and v.min() > 0 and v.max() / v.min() > 10**orders
 
 
 def diagnose(
@@ -338,6 +348,12 @@ def _budget_used(est, history):
 def _fit_ratio(est, X, y, not_checked):
     """The model's loss on (X, y) over the best constant prediction's, or
     None (with the reason in ``not_checked``)."""
+    if not (is_classifier(est) or is_regressor(est)):
+        not_checked["underfitting"] = (
+            f"{type(est).__name__} predicts no target to compare with a "
+            "constant prediction"
+        )
+        return None
     if X is None or y is None:
         not_checked["underfitting"] = (
             "pass X and y (training data) to compare the loss with the best "

@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktrain import KerasClassifier, MLPClassifier, MLPRegressor
+from sktrain import KerasClassifier, KerasTransformer, MLPClassifier, MLPRegressor
 from sktrain.diagnostics import Diagnosis, Finding, diagnose
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -121,7 +121,9 @@ def _relu_count(H):
 
 def test_mlp_dead_units_match_numpy(overfit, noisy_split):
     X = noisy_split[0]
+    proba = overfit.predict_proba(X)
     d = diagnose(overfit, X)
+    assert (overfit.predict_proba(X) == proba).all()  # the estimator is untouched
     h = X
     expected = []
     for W, b in zip(overfit.coefs_[:-1], overfit.intercepts_[:-1]):
@@ -265,6 +267,15 @@ def test_random_labels_underfit():
     assert f.evidence["fall"] < 0.01  # measured 0.0036
 
 
+def test_a_transformer_is_diagnosed_without_a_baseline(regression_data):
+    X, _ = regression_data
+    est = KerasTransformer(epochs=3, validation_split=0.2, random_state=0).fit(X)
+    d = diagnose(est, X)
+    assert "predicts no target" in d.not_checked["underfitting"]
+    assert list(d.relu_layers) == ["activation_1"]  # the default MLP's hidden layer
+    assert d.n_epochs == 3 and "no_validation" not in d
+
+
 def test_lbfgs_history_without_grad_norms_is_handled(binary_data):
     X, y = binary_data
     clf = MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20)
@@ -320,3 +331,13 @@ def test_finding_is_frozen_and_printable():
     with pytest.raises(AttributeError):
         f.kind = "x"
     assert str(f) == "[warning] lr_too_low: slow -> raise it"
+
+
+def test_a_diverging_loss_is_plotted_on_a_log_scale():
+    history = {"loss": [1.0, 10.0, 1e4], "grad_norm": [1.0, 50.0, 1e3]}
+    d = Diagnosis([], history, 3)
+    assert d.plot().get_yscale() == "log"
+    assert Diagnosis([], {"loss": [1.0, 0.5]}, 2).plot().get_yscale() == "linear"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
