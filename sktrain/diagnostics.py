@@ -7,4 +7,7 @@ with a ``plot()`` method (matplotlib: ``pip install "sktrain[plot]"``).
 The user guide's page "When training goes wrong" is built around them.
 """
 
-__all__: list[str] = []
+from ._diagnostics.diagnose import Diagnosis, diagnose
+from ._diagnostics.rules import Finding
+
+__all__: list[str] = ["Diagnosis", "Finding", "diagnose"]

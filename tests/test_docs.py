@@ -100,7 +100,12 @@ def _number_after(text, label):
 
 def test_every_example_is_tested():
     scripts = sorted(p.name for p in (REPO_ROOT / "examples").glob("*.py"))
-    assert scripts == ["keras_models.py", "quickstart.py", "training_toolkit.py"]
+    assert scripts == [
+        "diagnose.py",
+        "keras_models.py",
+        "quickstart.py",
+        "training_toolkit.py",
+    ]
 
 
 @pytest.mark.slow
@@ -120,6 +125,18 @@ def test_training_toolkit_example_prints_its_history():
     assert lrs[-1] < lrs[3]  # and the cosine falls from it
     assert _number_after(out, "best validation roc_auc:") > 0.95
     assert "checkpoint reloads the fitted estimator: True" in out
+
+
+@pytest.mark.slow
+def test_diagnose_example_finds_overfitting_and_its_fix():
+    out = _run_example("diagnose.py")
+    assert "[warning] overfitting (from epoch" in out
+    assert "no problems found" in out
+    assert "overfitting before: True" in out and "overfitting after: False" in out
+    assert 5 <= _number_after(out, "overfitting began at epoch:") <= 20  # measured 12
+    before = _number_after(out, "held-out accuracy before:")  # measured 0.771
+    after = _number_after(out, "held-out accuracy after:")  # measured 0.796
+    assert 0.7 < before < after
 
 
 TOOLKIT_PAGES = [

@@ -224,3 +224,13 @@ def restart_averages(model):
     the non-finite steps in, would otherwise replace them at the fit's end."""
     for variable, average in _ema_pairs(model):
         average.assign(variable)
+
+
+def call_inputs(layer):
+    """The tensors a layer (e.g. a nested model) received where it was first
+    called in its enclosing functional graph, or None if it was never called
+    symbolically. Internal used: ``layer._inbound_nodes[0].input_tensors``."""
+    nodes = getattr(layer, "_inbound_nodes", None)
+    if not nodes:
+        return None
+    return list(nodes[0].input_tensors)

@@ -190,3 +190,13 @@ def test_replace_optimizer_is_kept_by_the_compile_config(tmp_path):
     pairs = zip(loaded.optimizer.variables, model.optimizer.variables, strict=True)
     for got, want in pairs:
         np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_call_inputs_are_the_outer_tensors_a_nested_model_received():
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)], name="inner")
+    x = keras.Input((5,))
+    h = keras.layers.Dense(4, name="d1")(x)
+    outer = keras.Model(x, inner(h))
+    (received,) = keras_compat.call_inputs(inner)
+    assert received is outer.get_layer("d1").output
+    assert keras_compat.call_inputs(keras.layers.Dense(2)) is None
