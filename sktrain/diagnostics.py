@@ -7,4 +7,14 @@ with a ``plot()`` method (matplotlib: ``pip install "sktrain[plot]"``).
 The user guide's page "When training goes wrong" is built around them.
 """
 
-__all__: list[str] = []
+from ._diagnostics.lr_find import LRFindResult, lr_find
+from ._diagnostics.lr_suggest import LRSuggestion
+from ._diagnostics.overfit import OverfitResult, overfit_check
+
+__all__: list[str] = [
+    "LRFindResult",
+    "LRSuggestion",
+    "OverfitResult",
+    "lr_find",
+    "overfit_check",
+]
