@@ -296,9 +296,12 @@ def _train(est, target, X, y):
 
 
 def _as_model_input(est, X):
-    """X as the network takes it (the dtypes it was built for)."""
+    """X as the network takes it (dense arrays of the dtypes it was built
+    for)."""
     from .._engine import inputs as inp
 
+    if not inp.is_structured(X):
+        X = np.asarray(X.toarray() if hasattr(X, "toarray") else X)
     return inp.cast_inputs(X, est._in_dtypes)
 
 
