@@ -103,6 +103,8 @@ def test_every_example_is_tested():
     assert scripts == [
         "diagnose.py",
         "keras_models.py",
+        "lr_find.py",
+        "overfit_check.py",
         "quickstart.py",
         "training_toolkit.py",
     ]
@@ -137,6 +139,25 @@ def test_diagnose_example_finds_overfitting_and_its_fix():
     before = _number_after(out, "held-out accuracy before:")  # measured 0.771
     after = _number_after(out, "held-out accuracy after:")  # measured 0.796
     assert 0.7 < before < after
+def test_overfit_check_example_prints_a_pass_and_a_failure():
+    out = _run_example("overfit_check.py")
+    assert "correct setup passed: True" in out
+    assert _number_after(out, "final loss:") < 0.01
+    assert _number_after(out, "training accuracy:") == 1.0
+    assert "The threshold was reached at epoch" in out
+    assert "broken setup passed: False" in out
+    assert "causes: lr_too_low\n" in out
+    assert "raise mlpclassifier__learning_rate_init" in out
+
+
+@pytest.mark.slow
+def test_lr_find_example_prints_its_suggestions_and_the_fit():
+    out = _run_example("lr_find.py")
+    valley = _number_after(out, "valley:")
+    assert 1e-4 < valley < 1e-1
+    assert 1e-4 < _number_after(out, "steepest:") < 1.0
+    assert f"learning_rate_init={valley:.3g}" in out
+    assert _number_after(out, "held-out accuracy:") > 0.95
 
 
 TOOLKIT_PAGES = [
