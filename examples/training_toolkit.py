@@ -21,9 +21,7 @@ def main():
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    X_train, X_val, y_train, y_val = train_test_split(
-        X, y, stratify=y, random_state=0
-    )
+    X_train, X_val, y_train, y_val = train_test_split(X, y, stratify=y, random_state=0)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "run.sktrain"
         clf = MLPClassifier(

@@ -139,6 +139,8 @@ def test_diagnose_example_finds_overfitting_and_its_fix():
     before = _number_after(out, "held-out accuracy before:")  # measured 0.771
     after = _number_after(out, "held-out accuracy after:")  # measured 0.796
     assert 0.7 < before < after
+
+
 def test_overfit_check_example_prints_a_pass_and_a_failure():
     out = _run_example("overfit_check.py")
     assert "correct setup passed: True" in out
