@@ -162,7 +162,7 @@ def test_lr_find_example_prints_its_suggestions_and_the_fit():
     assert _number_after(out, "held-out accuracy:") > 0.95
 
 
-TOOLKIT_PAGES = [
+GUIDE_PAGES = [
     "schedules.md",
     "validation.md",
     "checkpoints.md",
@@ -171,11 +171,12 @@ TOOLKIT_PAGES = [
     "mixed_precision.md",
     "losses.md",
     "fine_tuning.md",
+    "troubleshooting.md",
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("page", TOOLKIT_PAGES)
+@pytest.mark.parametrize("page", GUIDE_PAGES)
 def test_guide_page_snippets_run(page, tmp_path):
     """Every ```python block of a guide page runs (the page's blocks in
     order, in one fresh interpreter)."""
