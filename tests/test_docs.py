@@ -25,6 +25,8 @@ NOISE = ("W0000", "I0000", "E0000", "WARNING: All log", "WARNING:tensorflow")
 
 def test_package_exports():
     assert sktrain.__all__ == [
+        "DistilledClassifier",
+        "DistilledRegressor",
         "KerasClassifier",
         "KerasRegressor",
         "KerasTransformer",
