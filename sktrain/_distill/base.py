@@ -49,6 +49,27 @@ class BaseDistilled(BaseEstimator):
     # -- fit ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, X_unlabeled=None):
+        """Distil the teacher into a new student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Labeled training inputs.
+        y : array-like of shape (n_samples,)
+            Their labels (the regressor: values, or (n_samples, n_outputs)
+            if the student takes several outputs).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the labeled rows (passed to an unfitted teacher's fit
+            too); unlabeled and synthetic rows weigh 1.
+        X_unlabeled : array-like of shape (n_unlabeled, n_features), default=None
+            Inputs without labels; the student learns the teacher's
+            predictions on them.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         X, y = self._validate_training(X, y)
         X_unlabeled = self._validate_unlabeled(X_unlabeled, X.dtype)
         weights = _check_sample_weight(sample_weight, X)

@@ -252,3 +252,129 @@ class DistilledRegressor(RegressorMixin, BaseDistilled):
 def _values(teacher, X, shape):
     """The teacher's predictions as floats of shape (n_samples, *shape)."""
     return np.asarray(teacher.predict(X), dtype=float).reshape((len(X), *shape))
+
+
+_CLASSIFIER_DOC = f"""Knowledge distillation: a small student classifier trained on a
+teacher's softened probabilities.
+
+The student learns, for each labeled row, the target
+``alpha * q_T(x) + (1 - alpha) * onehot(y)``, where
+``q_T = softmax(log(p_teacher(x)) / temperature)`` softens the teacher's
+probabilities; for each unlabeled (``X_unlabeled``) and synthetic
+(``n_synthetic``) row, ``q_T(x)``. It minimises the cross-entropy
+``sum_i w_i sum_k m_ik (-log p_student_k(x_i))`` through ordinary weighted
+fitting: each row is repeated once per class with that class as label and
+``w_i * m_ik`` as sample weight (entries below 1e-3 are dropped and the row
+renormalised), so any student whose ``fit`` takes ``sample_weight`` works.
+The student trains at temperature 1 (Hinton et al. also soften the student's
+logits during training; this variant softens the targets only). Predictions
+come from the student alone. See the user guide's distillation page.
+
+Parameters
+----------
+{_TEACHER.format(method="predict_proba")}
+student : classifier or None, default=None
+    The model to train (cloned; any classifier whose ``fit`` takes
+    ``sample_weight``, e.g. an sktrain ``MLPClassifier`` or
+    ``KerasClassifier``). None: ``MLPClassifier(hidden_layer_sizes=(32,))``
+    seeded from ``random_state``. If the student would split off its own
+    validation data (``early_stopping=True``, ``validation_split``), the
+    validation rows are split off the labeled rows instead (stratified,
+    the student's fraction) and passed as ``X_val`` / ``y_val`` with hard
+    labels, so no copy of a training row is a validation row; another
+    estimator with ``early_stopping`` on is refused.
+
+temperature : float, default=2.0
+    Softens the teacher's probabilities, > 0: 1 keeps them, higher is
+    flatter (more weight on the teacher's ranking of wrong classes).
+
+{_COMMON_PARAMETERS}
+Attributes
+----------
+classes_ : ndarray of shape (n_classes,)
+    The teacher's classes (every label of y is one of them).
+
+{
+    _COMMON_ATTRIBUTES.format(
+        agreement="the fraction of rows where the student's "
+        "prediction equals the teacher's"
+    )
+}
+See Also
+--------
+DistilledRegressor : The regressor counterpart.
+sklearn.frozen.FrozenEstimator : Keeps a prefit teacher fitted through clone.
+
+Examples
+--------
+>>> from sklearn.datasets import make_classification
+>>> from sklearn.ensemble import RandomForestClassifier
+>>> from sktrain import DistilledClassifier, MLPClassifier
+>>> X, y = make_classification(n_samples=100, random_state=0)
+>>> est = DistilledClassifier(
+...     RandomForestClassifier(n_estimators=20, random_state=0),
+...     student=MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01,
+...                           max_iter=100, random_state=0),
+...     temperature=2.0, alpha=0.5, n_synthetic=100, random_state=0,
+... ).fit(X, y)
+>>> est.predict_proba(X[:2]).shape
+(2, 2)
+>>> est.agreement_ > 0.8
+True
+>>> hasattr(est, "teacher_")  # not kept: the student predicts alone
+False
+"""
+
+_REGRESSOR_DOC = f"""Knowledge distillation: a small student regressor trained on a
+teacher's predictions.
+
+The student fits, for each labeled row, the target
+``alpha * teacher(x) + (1 - alpha) * y`` (its squared error is
+``alpha * MSE(teacher, f) + (1 - alpha) * MSE(y, f)`` plus a constant), and
+``teacher(x)`` for each unlabeled (``X_unlabeled``) and synthetic
+(``n_synthetic``) row. Predictions come from the student alone. See the user
+guide's distillation page.
+
+Parameters
+----------
+{_TEACHER.format(method="predict")}
+student : regressor or None, default=None
+    The model to train (cloned; any regressor, whose ``fit`` must take
+    ``sample_weight`` when ``sample_weight`` is given). None:
+    ``MLPRegressor(hidden_layer_sizes=(32,))`` seeded from
+    ``random_state``. A student that would split off its own validation
+    data gets ``X_val`` / ``y_val`` split off the labeled rows instead, as
+    in ``DistilledClassifier``.
+
+{_COMMON_PARAMETERS}
+Attributes
+----------
+{
+    _COMMON_ATTRIBUTES.format(
+        agreement="R² of the student's predictions against the teacher's"
+    )
+}
+See Also
+--------
+DistilledClassifier : The classifier counterpart.
+
+Examples
+--------
+>>> from sklearn.datasets import make_regression
+>>> from sklearn.linear_model import Ridge
+>>> from sktrain import DistilledRegressor, MLPRegressor
+>>> X, y = make_regression(n_samples=100, n_features=4, noise=1.0, random_state=0)
+>>> est = DistilledRegressor(
+...     Ridge(), student=MLPRegressor(hidden_layer_sizes=(16,),
+...                                   learning_rate_init=0.05, max_iter=300,
+...                                   random_state=0),
+...     alpha=0.5, n_synthetic=100, sampler="mixup", random_state=0,
+... ).fit(X, y / 100)
+>>> est.predict(X[:2]).shape
+(2,)
+>>> est.agreement_ > 0.9
+True
+"""
+
+DistilledClassifier.__doc__ = _CLASSIFIER_DOC
+DistilledRegressor.__doc__ = _REGRESSOR_DOC
