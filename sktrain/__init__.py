@@ -4,6 +4,7 @@ Importing sktrain does not import TensorFlow; that happens on the first fit,
 predict or unpickle.
 """
 
+from ._distill.estimators import DistilledClassifier, DistilledRegressor
 from ._engine.trace_cache import clear_cache
 from ._io import legacy as _legacy
 from ._io.api import load
@@ -16,6 +17,8 @@ from ._wrappers.transformer import KerasTransformer
 _legacy.install()  # pickles of sktrain 0.1 name its old module paths
 
 __all__ = [
+    "DistilledClassifier",
+    "DistilledRegressor",
     "KerasClassifier",
     "KerasRegressor",
     "KerasTransformer",

@@ -3,9 +3,12 @@
 import warnings
 
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktrain import (
+    DistilledClassifier,
+    DistilledRegressor,
     KerasClassifier,
     KerasRegressor,
     KerasTransformer,
@@ -27,6 +30,15 @@ ESTIMATORS = [
     KerasRegressor(**_WRAPPER_SETTINGS),
     # no accuracy check applies to a transformer: fewer epochs suffice
     KerasTransformer(**{**_WRAPPER_SETTINGS, "epochs": 10}),
+    # distillation: a linear teacher (fitted by each check), an MLP student
+    DistilledClassifier(
+        LogisticRegression(),
+        student=MLPClassifier(max_iter=100, random_state=0),
+        random_state=0,
+    ),
+    DistilledRegressor(
+        Ridge(), student=MLPRegressor(max_iter=100, random_state=0), random_state=0
+    ),
 ]
 
 

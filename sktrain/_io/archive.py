@@ -7,6 +7,8 @@ The file is a zip archive holding
   (``codec.py``), and the SHA-256 of every other member;
 - ``arrays/<n>.npy``: every NumPy array of that state;
 - ``model.keras``: the fitted network in Keras' native format;
+- ``estimators/<n>.sktrain``: a registered estimator held in the state (a
+  distilled estimator's student), itself a sealed archive of this format;
 
 and, as the zip comment, the SHA-256 of every byte before it, so a
 truncated or bit-flipped file is refused before anything in it is read.
@@ -45,10 +47,23 @@ class FileError(ValueError):
 # -- writing ----------------------------------------------------------------
 def save(est, path):
     """Write ``est`` (fitted or not) to ``path``; see the module docstring."""
+    data, unsaved = _archive_bytes(est)
+    if unsaved:
+        warnings.warn(
+            f"Not saved (not storable as data): {sorted(set(unsaved))}. "
+            "They load as None; set them again before refitting.",
+            UserWarning,
+            stacklevel=3,
+        )
+    _write_atomically(os.fspath(path), data)
+
+
+def _archive_bytes(est):
+    """(the sealed archive of ``est``, names not storable as data)."""
     from .._engine.backend import keras
     from .._version import __version__
 
-    writer = Writer()
+    writer = Writer(nest=_archive_bytes)
     params, state = split_state(est)
     manifest = {
         "format": FORMAT,
@@ -60,18 +75,12 @@ def save(est, path):
         "state": {n: writer.encode(v, n) for n, v in state.items()},
         "fitted": "model_" in vars(est),
     }
-    if writer.unsaved:
-        warnings.warn(
-            f"Not saved (not storable as data): {sorted(set(writer.unsaved))}. "
-            "They load as None; set them again before refitting.",
-            UserWarning,
-            stacklevel=3,
-        )
     members = {name: _npy(array) for name, array in writer.arrays.items()}
+    members.update(writer.nested)
     if manifest["fitted"]:
         members[_MODEL] = _model_bytes(est.model_)
     manifest["digests"] = {n: _sha(b) for n, b in members.items()}
-    _write_atomically(os.fspath(path), _sealed_zip(manifest, members))
+    return _sealed_zip(manifest, members), writer.unsaved
 
 
 def _npy(array):
@@ -155,7 +164,7 @@ def _load_bytes(data, safe_mode):
     cls = ESTIMATORS.get(manifest["class"])
     if cls is None:
         raise FileError(f"unknown estimator class {manifest['class']!r}.")
-    reader = Reader(zf, safe_mode)
+    reader = Reader(zf, safe_mode, nest=_load_bytes)
     params = {n: reader.decode(v, n) for n, v in manifest["params"].items()}
     state = {n: reader.decode(v, n) for n, v in manifest["state"].items()}
     est = cls(**params)

@@ -5,6 +5,9 @@ values as they are, NumPy arrays as ``{"__array__": "arrays/N.npy"}``
 (``allow_pickle=False``; object labels as strings), tuples, dicts, dtypes and
 RandomStates tagged, the registered state classes (``registry.py``) as their
 attributes, Keras objects as their Keras config, functions by import name.
+A registered estimator inside the state (a distilled estimator's student) is
+a nested archive, ``{"__estimator__": "estimators/N.sktrain"}``, written and
+read by the archive's own functions (passed in as ``nest``).
 ``Reader.decode`` reverses it and constructs nothing but registered classes
 and Keras objects from Keras' own modules (or sktrain's registered ones);
 functions are imported only with ``safe_mode=False``.
@@ -18,7 +21,7 @@ from dataclasses import fields, is_dataclass
 
 import numpy as np
 
-from .registry import STATE_CLASSES
+from .registry import ESTIMATORS, STATE_CLASSES
 
 _KERAS_MODULES = ("keras", "sktrain")
 
@@ -43,10 +46,13 @@ def _check_keras_modules(config, where):
 
 
 class Writer:
-    """Encodes values as tagged JSON; arrays go to separate .npy entries."""
+    """Encodes values as tagged JSON; arrays go to separate .npy entries,
+    registered estimators to nested archives (``nest(est)`` -> (bytes,
+    unsaved names))."""
 
-    def __init__(self):
-        self.arrays, self.unsaved = {}, []
+    def __init__(self, nest=None):
+        self.arrays, self.nested, self.unsaved = {}, {}, []
+        self._nest = nest
 
     def encode(self, value, where):
         if value is None or isinstance(value, (bool, str, int)):
@@ -77,7 +83,18 @@ class Writer:
             return {"__random_state__": self.encode(value.get_state(), where)}
         if isinstance(value, os.PathLike):  # ``checkpoint``: loads as a str
             return os.fspath(value)
+        if self._nest is not None and ESTIMATORS.get(type(value).__name__) is type(
+            value
+        ):
+            return self._estimator(value, where)
         return self._object(value, where)
+
+    def _estimator(self, value, where):
+        data, unsaved = self._nest(value)
+        name = f"estimators/{len(self.nested)}.sktrain"
+        self.nested[name] = data
+        self.unsaved += [f"{where}.{n}" for n in unsaved]
+        return {"__estimator__": name}
 
     def _array(self, value, where):
         if value.dtype.kind == "O":
@@ -125,10 +142,13 @@ class Writer:
 
 
 class Reader:
-    """Decodes what ``_Writer`` wrote; imports functions only if unsafe."""
+    """Decodes what ``_Writer`` wrote; imports functions only if unsafe;
+    ``nest(bytes, safe_mode)`` -> (estimator, skipped names) loads a nested
+    archive."""
 
-    def __init__(self, zf, safe_mode):
+    def __init__(self, zf, safe_mode, nest=None):
         self.zf, self.safe_mode, self.skipped = zf, safe_mode, []
+        self._nest = nest
 
     def decode(self, value, where):
         if isinstance(value, list):
@@ -199,6 +219,13 @@ class Reader:
         for part in name.split("."):
             obj = getattr(obj, part)
         return obj
+
+    def _estimator(self, v, where):
+        if self._nest is None:
+            raise ValueError(f"{where}: a nested estimator is not expected here.")
+        est, skipped = self._nest(self.zf.read(v["__estimator__"]), self.safe_mode)
+        self.skipped += [f"{where}.{n}" for n in skipped]
+        return est
 
     def _unsaved(self, v, where):
         self.skipped.append(where)
