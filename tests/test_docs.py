@@ -166,7 +166,6 @@ def test_lr_find_example_prints_its_suggestions_and_the_fit():
     assert _number_after(out, "held-out accuracy:") > 0.95
 
 
-
 @pytest.mark.slow
 def test_distillation_example_prints_its_accuracies():
     """Measured: teacher 0.907, labels alone 0.870, distilled 0.893,
@@ -178,7 +177,6 @@ def test_distillation_example_prints_its_accuracies():
     for label in ("distilled student:", "unlabeled rows:", "mixup rows:"):
         assert _number_after(out, label) > hard + 0.01
     assert _number_after(out, "agreement with the teacher:") > 0.9
-
 
 
 GUIDE_PAGES = [
