@@ -4,6 +4,7 @@ Importing sktrain does not import TensorFlow; that happens on the first fit,
 predict or unpickle.
 """
 
+from ._diagnostics.history_plot import plot_history
 from ._distill.estimators import DistilledClassifier, DistilledRegressor
 from ._engine.trace_cache import clear_cache
 from ._io import legacy as _legacy
@@ -26,5 +27,6 @@ __all__ = [
     "MLPRegressor",
     "clear_cache",
     "load",
+    "plot_history",
     "__version__",
 ]

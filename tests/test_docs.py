@@ -34,6 +34,7 @@ def test_package_exports():
         "MLPRegressor",
         "clear_cache",
         "load",
+        "plot_history",
         "__version__",
     ]
 

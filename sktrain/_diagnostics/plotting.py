@@ -8,12 +8,14 @@ matplotlib's global state (backend, style, rcParams).
 
 import math
 
+from .._utils.validation import did_you_mean
+
 
 def pyplot():
     """``matplotlib.pyplot``, or an ImportError that names the extra."""
     try:
         import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - the test extra installs it
+    except ImportError as exc:
         raise ImportError(
             "Plotting needs matplotlib, which is not installed. Install it with "
             'pip install "sktrain[plot]" (or pip install matplotlib).'
@@ -30,18 +32,23 @@ def get_axes(ax=None):
 
 def curve_keys(history, metrics=None):
     """The training curves of ``history`` to draw: ``metrics`` (names without
-    the ``val_`` prefix) or every key but the per-epoch statistics."""
+    the ``val_`` prefix) or every key but the per-epoch statistics (a
+    validation-only key such as the MLP's ``val_score`` by its bare name)."""
     stats = {"lr", "grad_norm", "epoch_time", "samples_per_s"}
     if metrics is None:
-        metrics = [k for k in history if not k.startswith("val_") and k not in stats]
-    elif isinstance(metrics, str):
-        metrics = [metrics]
-    missing = [m for m in metrics if m not in history and f"val_{m}" not in history]
-    if missing:
-        raise ValueError(
-            f"history_ records no {missing}; it records {sorted(history)}."
-        )
-    return list(metrics)
+        names = dict.fromkeys(k.removeprefix("val_") for k in history)
+        return sorted(
+            (k for k in names if k not in stats), key=lambda k: k != "loss"
+        )  # the loss first, then the rest as recorded
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    for m in metrics:
+        if m not in history and f"val_{m}" not in history:
+            names = list(dict.fromkeys(k.removeprefix("val_") for k in history))
+            raise ValueError(
+                f"history_ records no {m!r}.{did_you_mean(m, names)} Name a "
+                f"curve without the 'val_' prefix, one of {names}."
+            )
+    return metrics
 
 
 def draw_history(history, metrics=None, *, ax=None, marks=(), best_epoch=None):
@@ -88,7 +95,11 @@ def draw_history(history, metrics=None, *, ax=None, marks=(), best_epoch=None):
         ax.axvline(best_epoch, color="green", alpha=0.5, label="best epoch")
     ax.set_xlabel("epoch")
     _draw_lr(ax, history.get("lr"))
-    ax.legend(loc="best", fontsize="small")
+    handles, labels = ax.get_legend_handles_labels()
+    if ax.lr_axes is not None:  # one legend for both y axes
+        more = ax.lr_axes.get_legend_handles_labels()
+        handles, labels = handles + more[0], labels + more[1]
+    ax.legend(handles, labels, loc="best", fontsize="small")
     return ax
 
 
