@@ -52,7 +52,8 @@ def curve_keys(history, metrics=None):
 
 
 def draw_history(history, metrics=None, *, ax=None, marks=(), best_epoch=None):
-    """Draw train (solid) and validation (dashed) curves per epoch.
+    """Draw train (solid) and validation (dashed, same colour) curves per
+    epoch.
 
     Parameters
     ----------
@@ -74,12 +75,18 @@ def draw_history(history, metrics=None, *, ax=None, marks=(), best_epoch=None):
         The Axes drawn on; the learning rate, when recorded, is on a twin
         Axes with a log scale (``ax.lr_axes``).
     """
+    from matplotlib.ticker import MaxNLocator
+
     ax = get_axes(ax)
     for key in curve_keys(history, metrics):
+        color = None  # a metric's validation curve takes its training colour
         for name, style in ((key, "-"), (f"val_{key}", "--")):
             values = history.get(name)
             if values:
-                ax.plot(range(len(values)), values, style, label=name)
+                (line,) = ax.plot(
+                    range(len(values)), values, style, color=color, label=name
+                )
+                color = line.get_color()
     for epoch, label in marks:
         ax.axvline(epoch, linestyle=":", color="grey")
         ax.annotate(
@@ -92,8 +99,9 @@ def draw_history(history, metrics=None, *, ax=None, marks=(), best_epoch=None):
             fontsize="small",
         )
     if best_epoch is not None:
-        ax.axvline(best_epoch, color="green", alpha=0.5, label="best epoch")
+        ax.axvline(best_epoch, color="black", ls="-.", alpha=0.6, label="best epoch")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _draw_lr(ax, history.get("lr"))
     handles, labels = ax.get_legend_handles_labels()
     if ax.lr_axes is not None:  # one legend for both y axes

@@ -57,6 +57,9 @@ def test_train_and_validation_curves_equal_the_history(keras_clf, ax):
         assert list(lines[key].get_xdata()) == list(range(6))
     assert lines["loss"].get_linestyle() == "-"
     assert lines["val_loss"].get_linestyle() == "--"
+    assert lines["val_loss"].get_color() == lines["loss"].get_color()
+    assert lines["val_accuracy"].get_color() == lines["accuracy"].get_color()
+    assert lines["accuracy"].get_color() != lines["loss"].get_color()
     assert ax.get_xlabel() == "epoch"
     assert ax.get_title() == "KerasClassifier training history"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
