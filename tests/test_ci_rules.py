@@ -12,7 +12,11 @@ pytest_plugins = ["pytester"]
 CONFTEST = pathlib.Path(__file__).with_name("conftest.py")
 
 
-@pytest.mark.parametrize("name", ["psutil", "joblib", "pandas", "keras", "ruff"])
+@pytest.mark.parametrize(
+    "name",
+    ["psutil", "joblib", "pandas", "keras", "ruff"]
+    + ["nbclient", "nbformat", "ipykernel", "ipywidgets", "rich"],
+)
 def test_test_extras_are_installed(name):
     importlib.import_module(name)
 
