@@ -6,7 +6,9 @@ A fit: validate; the teacher (fitted on a clone when unfitted); the student
 (a clone, or the family's default); the student's validation rows split off
 the labeled rows when the student would split its own (``X_val``); synthetic
 rows from the remaining labeled rows; the family's training data from the
-teacher's predictions; the student's fit; ``agreement_``.
+teacher's predictions; the student's fit; ``agreement_``. With sklearn's
+callbacks (scikit-learn >= 1.9), the teacher's fit and the student's are the
+two subtasks of the fit, the callbacks propagated to them.
 """
 
 from numbers import Integral, Real
@@ -24,13 +26,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._engine.skl_callbacks import CALLBACK_BASES, meta_task
 from .._io.registry import ESTIMATORS
 from .samplers import SAMPLERS, synthetic_rows
 
 _SEED_MAX = np.iinfo(np.int32).max
 
 
-class BaseDistilled(BaseEstimator):
+class BaseDistilled(*CALLBACK_BASES, BaseEstimator):
     """Shared machinery of ``DistilledClassifier`` and ``DistilledRegressor``."""
 
     _STORED = ("n_features_in_", "feature_names_in_", "student_", "agreement_")
@@ -75,7 +78,8 @@ class BaseDistilled(BaseEstimator):
         weights = _check_sample_weight(sample_weight, X)
         rng = check_random_state(self.random_state)
         split_seed, sampler_seed, student_seed = rng.randint(_SEED_MAX, size=3)
-        teacher = self._fitted_teacher(X, y, sample_weight)
+        task = meta_task(self, 2, X, y, sample_weight)  # sklearn's callbacks
+        teacher = self._fitted_teacher(X, y, sample_weight, task)
         self._check_teacher(teacher, y)
         student = self._new_student(student_seed, weighted=sample_weight is not None)
         rows, val_rows = self._split(student, y, split_seed)
@@ -91,12 +95,16 @@ class BaseDistilled(BaseEstimator):
         data = self._student_data(teacher, X_fit, y_fit, weights[rows], X_extra)
         if sample_weight is None and self._unit_weights_optional():
             data = (data[0], data[1], None)
-        student.fit(*data, **self._validation(X, y, weights, val_rows, sample_weight))
+        with task.sub_fit("fit-student", student):
+            student.fit(
+                *data, **self._validation(X, y, weights, val_rows, sample_weight)
+            )
         self._check_student(student, teacher)
         self.student_ = student
         self.agreement_ = self._agreement(teacher, student, X_fit)
         if self.keep_teacher:
             self.teacher_ = teacher
+        task.end()
         return self
 
     def _validate_training(self, X, y):
@@ -107,14 +115,18 @@ class BaseDistilled(BaseEstimator):
             return np.empty((0, self.n_features_in_), dtype=dtype)
         return validate_data(self, X_unlabeled, reset=False, dtype=dtype)
 
-    def _fitted_teacher(self, X, y, sample_weight):
+    def _fitted_teacher(self, X, y, sample_weight, task):
         """The teacher as given if fitted, else a fitted clone."""
         try:
             check_is_fitted(self.teacher)
-            return self.teacher
         except NotFittedError:
-            pass
-        teacher = clone(self.teacher)
+            teacher = clone(self.teacher)
+            with task.sub_fit("fit-teacher", teacher):
+                return self._fit_teacher(teacher, X, y, sample_weight)
+        with task.sub_fit("fit-teacher", None):  # fitted already
+            return self.teacher
+
+    def _fit_teacher(self, teacher, X, y, sample_weight):
         if sample_weight is None:
             return teacher.fit(X, y)
         if not has_fit_parameter(teacher, "sample_weight"):

@@ -13,7 +13,10 @@ of training it keeps the starting weights; at each epoch end it
 2. lets the family's *epoch listeners* act (the MLP's sklearn stopping
    rules: ``_mlp/stopping.py``); a listener may add to the epoch's logs,
    keep best weights in ``FitState.best_weights`` or stop training;
-3. records the logs into ``FitState.history``.
+3. records the logs into ``FitState.history``;
+4. hands the epoch to the fit's *reporters* (``FitState.reporters``:
+   ``progress.py``'s bar or lines, sklearn's callback tasks), which also see
+   each epoch's beginning and a non-finite epoch.
 
 ``copy_callbacks`` gives each fit fresh copies of the user's callbacks.
 """
@@ -80,6 +83,7 @@ class FitState:
     interrupted: bool = False
     run_epochs: int = 0  # epochs this fit runs in all (a resumed one: with those done)
     run_start: tuple | None = None  # (RandomState, history_) at the fit's start
+    reporters: list = field(default_factory=list)  # ``progress.FitReports``
 
 
 class EpochListener:
@@ -119,11 +123,16 @@ class _Monitor:
         self.state.start_weights = self.model.get_weights()
         self.state.good_weights = self.state.start_weights
 
+    def on_epoch_begin(self, epoch, logs=None):
+        for reporter in self.state.reporters:
+            reporter.on_epoch_begin(self.model, self.state)
+
     def on_epoch_end(self, epoch, logs=None):
         state = self.state
         given, logs = logs, dict(logs or {})
         if not np.isfinite(float(logs.get("loss", np.nan))):
             self._nonfinite(logs)
+            self._report(logs)
             return
         state.good_weights = weights_to_keep(self.model)  # ``ema``: averaged
         state.n_iter += 1
@@ -132,6 +141,11 @@ class _Monitor:
         self._record(logs)
         if given is not None:  # the user's callbacks see what listeners added
             given.update(logs)
+        self._report(logs)
+
+    def _report(self, logs):
+        for reporter in self.state.reporters:
+            reporter.on_epoch_end(self.model, self.state, logs)
 
     def _nonfinite(self, logs):
         state = self.state

@@ -29,10 +29,12 @@ from .checkpoint import begin_run, end_run, restore
 from .dtypes import as_output, compute_dtype
 from .fitdata import prepare_fit_data
 from .inputs import sample_shapes
+from .progress import ReportHooks
+from .skl_callbacks import CALLBACK_BASES
 from .toolkit import ToolkitHooks
 
 
-class BaseTrainer(ToolkitHooks, BaseEstimator, abc.ABC):
+class BaseTrainer(ToolkitHooks, ReportHooks, *CALLBACK_BASES, BaseEstimator, abc.ABC):
     """Lifecycle shared by the sktrain estimators (not a public class).
 
     Abstract hooks, which every family implements:
@@ -154,30 +156,37 @@ class BaseTrainer(ToolkitHooks, BaseEstimator, abc.ABC):
     def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
         from .callbacks import FitState
         from .faults import report_faults
+        from .progress import fit_reports
 
-        fresh = not hasattr(self, "model_") or not (incremental or self.warm_start)
-        X, y = self._validate_fit_data(X, y, reset=fresh)
-        validation = self._validate_val_data(*(validation or (None,) * 3))
-        state = FitState()
-        history = dict(getattr(self, "history_", {}))  # a failed fit restores it
-        try:
-            with device_scope(self.device):
-                if fresh:
-                    self._initialize(X, y, classes)
-                else:
-                    self._continue(X, y, incremental)
-                settings = begin_run(self, state, fresh, incremental)
-                data = prepare_fit_data(self, X, y, sample_weight, settings, validation)
-                listeners = self._epoch_listeners(data)
-                if vars(self).get("_resume") is not None:
-                    restore(self, state, listeners)
-                self._fit_loop(data, settings, state, listeners)
-        except BaseException:
-            self._undo_failed_fit(fresh, state, history)
-            raise
-        self._finalize(state, data, listeners, incremental)
-        end_run(self, state)
-        report_faults(self, state)
+        with fit_reports(self, (X, y, sample_weight)) as reports:  # ``verbose``
+            fresh = not hasattr(self, "model_") or not (incremental or self.warm_start)
+            X, y = self._validate_fit_data(X, y, reset=fresh)
+            validation = self._validate_val_data(*(validation or (None,) * 3))
+            state = FitState()
+            history = dict(getattr(self, "history_", {}))  # a failed fit restores it
+            try:
+                with device_scope(self.device):
+                    if fresh:
+                        self._initialize(X, y, classes)
+                    else:
+                        self._continue(X, y, incremental)
+                    settings = begin_run(self, state, fresh, incremental)
+                    reports.begin(state, settings.epochs)
+                    data = prepare_fit_data(
+                        self, X, y, sample_weight, settings, validation
+                    )
+                    listeners = self._epoch_listeners(data)
+                    if vars(self).get("_resume") is not None:
+                        restore(self, state, listeners)
+                    self._fit_loop(data, settings, state, listeners)
+            except BaseException:
+                self._undo_failed_fit(fresh, state, history)
+                raise
+            reports.close()  # the bar, before the warnings of the fit's end
+            self._finalize(state, data, listeners, incremental)
+            end_run(self, state)
+            reports.end()  # sklearn's callbacks see the fitted estimator
+            report_faults(self, state)
         return self
 
     def _validate_fit_data(self, X, y, *, reset):
@@ -189,18 +198,7 @@ class BaseTrainer(ToolkitHooks, BaseEstimator, abc.ABC):
     def _validate_val_data(self, X_val, y_val, sample_weight_val):
         """``(X_val, y_val, sample_weight_val)`` checked like the training
         data (after it: the fitted feature checks apply), or None."""
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError("sample_weight_val is given without X_val and y_val.")
-            return None
-        if X_val is None or y_val is None:
-            raise ValueError(
-                "Pass both X_val and y_val (validation data), or neither; got "
-                f"only {'X_val' if y_val is None else 'y_val'}."
-            )
-        X_val = self._validate_X(X_val, reset=False)
-        y_val = self._check_y(val.validate_y_val(y_val, X_val))
-        return (X_val, y_val, sample_weight_val)
+        return val.validate_val_data(self, X_val, y_val, sample_weight_val)
 
     def _check_y(self, y):
         """Hook: adjust or refuse y after validation (mixins ravel columns)."""
@@ -307,7 +305,7 @@ class BaseTrainer(ToolkitHooks, BaseEstimator, abc.ABC):
 
     def _keras_fit_kwargs(self, data):
         """Hook: extra keyword arguments for ``keras.Model.fit``."""
-        return {"verbose": 0}
+        return {}
 
     def _undo_failed_fit(self, fresh, state, history=None):
         """Leave no half-fitted estimator behind when fit raises.

@@ -21,6 +21,7 @@ TRANSIENT = (
     "_call_fit_kwargs",
     "_transform_shape",
     "_phase_offset",
+    "_skl_callbacks",  # sklearn's ``set_callbacks``: pickled, never in a file
 )
 _PICKLE_KEY = "__sktrain_format__"
 
@@ -101,12 +102,15 @@ def pickle_state(est):
     """``__getstate__``: parameters, declared state, the network as bytes."""
     params, state = split_state(est)
     model = vars(est).get("model_")
-    return {
+    pickled = {
         _PICKLE_KEY: FORMAT_VERSION,
         "params": params,
         "state": state,
         "model": None if model is None else pickle.dumps(model),
     }
+    if "_skl_callbacks" in vars(est):  # sklearn's callbacks, as sklearn pickles
+        pickled["callbacks"] = est._skl_callbacks
+    return pickled
 
 
 def unpickle_state(est, pickled):
@@ -126,4 +130,6 @@ def unpickle_state(est, pickled):
 
         register_keras_classes()
         model = pickle.loads(model)
+    if "callbacks" in pickled:
+        est._skl_callbacks = pickled["callbacks"]
     return rehydrate(est, params, state, model)

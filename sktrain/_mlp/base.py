@@ -21,6 +21,7 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
     """Parameters, network spec and weight views shared by the MLP estimators."""
 
     _parameter_constraints: dict = dict(MLP_CONSTRAINTS)
+    _SKLEARN_VERBOSE = True  # verbose=True: sklearn's lines (``stopping.py``)
     _STORED = (
         "n_outputs_",
         "n_layers_",

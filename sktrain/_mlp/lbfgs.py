@@ -12,7 +12,8 @@ mode and ``Network.compute_loss`` gives sklearn's loss (weighted by
 ``l1`` / ``l2`` penalty). Dropout would make that loss random, so it is
 refused; Keras callbacks have no epochs to run at, and the optimizer knobs
 (``clipnorm``, ``weight_decay``, ``ema``, ...) no optimizer to set, so they
-are refused too.
+are refused too. An int ``verbose`` and sklearn's callbacks see each scipy
+iteration at its end (``_engine/progress.py``: ``report_step``).
 """
 
 import numpy as np
@@ -49,12 +50,17 @@ def fit_lbfgs(est, model, data, state):
     with L-BFGS-B; fill ``state``."""
     from scipy.optimize import minimize
 
+    from .._engine.progress import report_step
+
     fun = _loss_and_gradient(model, data.train)
     x0 = np.concatenate([np.ravel(v.numpy()) for v in model.trainable_variables])
     curve = []
 
     def record(intermediate_result):
         curve.append(float(intermediate_result.fun))
+        if state.reporters:  # ``verbose``, sklearn's callbacks: an iteration
+            fun.assign(intermediate_result.x)
+            report_step(model, state, {"loss": curve[-1]})
 
     try:
         result = minimize(

@@ -5,7 +5,8 @@ records the loss curve, scores the validation split with ``early_stopping``
 (keeping the best weights; with ``ema``, their moving average), counts
 epochs without ``tol`` improvement, applies the 'invscaling' / 'adaptive'
 learning-rate rules (``solver='sgd'`` only, as in sklearn), prints
-sklearn's ``verbose`` line and stops training with ``model.stop_training``.
+sklearn's ``verbose=True`` lines (iteration loss, validation score, why it
+stops) and stops training with ``model.stop_training``.
 The engine's ``EpochMonitor`` calls ``on_epoch_end`` for epochs whose loss
 is finite; with ``early_stopping`` a NaN/inf epoch ends the fit as in
 sklearn (``on_nonfinite_epoch``).
@@ -41,7 +42,8 @@ def stopping_rules(est, n_samples):
     return StoppingRules(
         tol=float(est.tol),
         n_iter_no_change=est.n_iter_no_change,
-        verbose=bool(est.verbose),
+        # sklearn's lines for a bool ``verbose`` (an int: ``_engine/progress``)
+        verbose=isinstance(est.verbose, bool | np.bool_) and bool(est.verbose),
         schedule=est.learning_rate if sgd else "constant",
         learning_rate_init=float(est.learning_rate_init),
         power_t=float(est.power_t),
@@ -85,10 +87,12 @@ class SklearnStopping(EpochListener):
             logs.update(val_score=score, val_loss=val_loss)
         if self.rules.verbose:
             print(f"Iteration {state.n_iter}, loss = {loss:.8f}")
+            if self.stop_on_validation:
+                print(f"Validation score: {self.validation_scores[-1]:f}")
         self._update_no_improvement(model, state)
         self._end_of_epoch_learning_rate(model, state)
         if self.no_improvement_count > self.rules.n_iter_no_change:
-            if self._should_stop(model):
+            if self._should_stop(model, self._stop_message()):
                 self.stopped_early = True
                 model.stop_training = True
             else:
@@ -145,14 +149,28 @@ class SklearnStopping(EpochListener):
             lr = rules.learning_rate_init / (t + 1) ** rules.power_t
             model.optimizer.learning_rate.assign(lr)
 
-    def _should_stop(self, model):
+    def _stop_message(self):
+        """sklearn's verbose message when the patience runs out."""
+        what = "Validation score" if self.stop_on_validation else "Training loss"
+        return (
+            f"{what} did not improve more than tol={self.rules.tol:f} for "
+            f"{self.rules.n_iter_no_change} consecutive epochs."
+        )
+
+    def _should_stop(self, model, message):
+        """sklearn's ``trigger_stopping`` (and its verbose message)."""
         if self.rules.schedule != "adaptive":
-            return True
+            return self._say(message + " Stopping.", True)
         lr = float(model.optimizer.learning_rate.numpy())
         if lr <= 1e-6:
-            return True
+            return self._say(message + " Learning rate too small. Stopping.", True)
         model.optimizer.learning_rate.assign(lr / 5.0)
-        return False
+        return self._say(message + f" Setting learning rate to {lr / 5.0:f}", False)
+
+    def _say(self, message, stop):
+        if self.rules.verbose:
+            print(message)
+        return stop
 
 
 def record_fit(est, state, listeners, n_samples, incremental):

@@ -82,7 +82,13 @@ MLP_PARAMETERS = (
         with ``early_stopping``) that resets the no-improvement counter.
 
     verbose : bool or int, default=False
-        Print the loss after every epoch.
+        Progress during ``fit``. ``True`` (a bool) prints sklearn's own lines
+        ("Iteration N, loss = ...", the validation score with
+        ``early_stopping``, why it stops), for drop-in scripts; an int: 0
+        silent, 1 one progress bar per fit over the epochs (``tqdm.auto``: a
+        widget in Jupyter, text on stderr in a terminal; loss and validation
+        values as postfix), 2 one line per epoch on stdout. Prediction never
+        prints.
 
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit``.
@@ -257,8 +263,12 @@ WRAPPER_PARAMETERS = (
         Passes over the data per ``fit`` (``partial_fit`` runs one).
 
     verbose : int, default=0
-        Keras' progress output during ``fit`` (0 silent, 1 bar, 2 a line per
-        epoch). Prediction never prints.
+        Progress during ``fit``: 0 silent, 1 (or ``True``) one progress bar
+        per fit over the epochs (``tqdm.auto``: a widget in Jupyter, text on
+        stderr in a terminal; loss and ``val_*`` values as postfix), 2 one
+        line per epoch on stdout (epoch, loss, validation values, seconds).
+        ``fit__verbose`` is an alias. Keras' own progress bar is never shown;
+        prediction never prints.
 
     callbacks : callback, class, list, dict or None, default=None
         Keras callbacks: one (an instance or a class), a list, or a dict of

@@ -99,6 +99,23 @@ def validate_y_val(y_val, X_val):
     return y_val
 
 
+def validate_val_data(est, X_val, y_val, sample_weight_val):
+    """``(X_val, y_val, sample_weight_val)`` of ``est``'s fit, checked like
+    its training data (``est._validate_X``, ``est._check_y``), or None."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val is given without X_val and y_val.")
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError(
+            "Pass both X_val and y_val (validation data), or neither; got "
+            f"only {'X_val' if y_val is None else 'y_val'}."
+        )
+    X_val = est._validate_X(X_val, reset=False)
+    y_val = est._check_y(validate_y_val(y_val, X_val))
+    return (X_val, y_val, sample_weight_val)
+
+
 def _first_leaf(X):
     values = list(X.values()) if isinstance(X, dict) else list(X)
     return np.asarray(values[0])

@@ -221,6 +221,9 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
     def _lr_schedule(self):
         return self.lr_schedule
 
+    def _verbose(self):
+        return self._fit_routed().get("verbose", self.verbose)
+
     def _schedule_run(self, settings):
         return int(self._fit_routed().get("epochs", self.epochs))
 

@@ -2,10 +2,11 @@
 
 sktrain owns the data, batching, epochs, shuffling, weights and callbacks;
 ``fit__`` routes anything else ``keras.Model.fit`` takes (``validation_freq``,
-``verbose``, ...). The seeded validation split is handed to Keras as a
-finite pass over its own pipeline, so ``val_loss`` and ``val_<metric>`` land
-in ``history_`` and callbacks such as ``EarlyStopping(monitor='val_loss')``
-work.
+...); ``fit__verbose`` is an alias of ``verbose``, sktrain's own progress
+(Keras always runs with ``verbose=0``). The seeded validation split is
+handed to Keras as a finite pass over its own pipeline, so ``val_loss`` and
+``val_<metric>`` land in ``history_`` and callbacks such as
+``EarlyStopping(monitor='val_loss')`` work.
 """
 
 from .._engine.backend import keras
@@ -28,6 +29,7 @@ _SKTRAIN_ONLY = {
     "validation_batch_size",
     "validation_split",
     "class_weight",
+    "verbose",  # sktrain's progress (``_engine/progress.py``); Keras runs quiet
 }
 
 
@@ -43,11 +45,7 @@ def keras_fit_kwargs(est, data):
     names, _ = signature_names(keras().Model.fit)
     extra = {k: v for k, v in fit.items() if k not in _SKTRAIN_ONLY}
     check_names(extra, set(names) - set(_OWNED), where="keras.Model.fit", prefix="fit")
-    kwargs = {
-        "verbose": est.verbose,
-        **extra,
-        "initial_epoch": est._first_epoch(),
-    }
+    kwargs = {**extra, "initial_epoch": est._first_epoch()}
     if data.validation is not None:
         batch_size = fit.get(
             "validation_batch_size", est._train_settings(False).batch_size

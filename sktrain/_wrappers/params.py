@@ -93,12 +93,15 @@ class RoutedParams:
     def __sklearn_clone__(self):
 
         params = self.get_params(deep=False)
-        return type(self)(
+        new = type(self)(
             **{
                 k: v if is_keras_model(v) else clone(v, safe=False)
                 for k, v in params.items()
             }
         )
+        if "_skl_callbacks" in vars(self):  # shared by reference, as sklearn's
+            new._skl_callbacks = self._skl_callbacks
+        return new
 
     def _build_fn_names(self):
         from .._utils.routing import signature_names
