@@ -12,7 +12,19 @@ pytest_plugins = ["pytester"]
 CONFTEST = pathlib.Path(__file__).with_name("conftest.py")
 
 
-@pytest.mark.parametrize("name", ["psutil", "joblib", "pandas", "keras", "ruff"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "psutil",
+        "joblib",
+        "pandas",
+        "keras",
+        "ruff",
+        "sphinx",
+        "sphinx_gallery",
+        "myst_nb",
+    ],
+)
 def test_test_extras_are_installed(name):
     importlib.import_module(name)
 
