@@ -1,5 +1,10 @@
-"""diagnose: a large network overfits 80 noisy rows; the report names the
-fix (regularization and early stopping); the fixed run is diagnosed again.
+"""
+Diagnose a network that overfits
+================================
+
+:func:`~sktrain.diagnostics.diagnose`: a large network overfits 80 noisy rows;
+the report names the fix (regularization and early stopping); the fixed run is
+diagnosed again.
 
 Runs in well under a minute on 2 CPU cores.
 """

@@ -1,4 +1,6 @@
-"""Knowledge distillation: a tiny MLP learns from a random forest.
+"""
+Knowledge distillation: a tiny MLP learns from a random forest
+==============================================================
 
 With 150 labeled digits, a random forest (the teacher) beats an MLP with 8
 hidden units trained on the labels alone. The same MLP distilled from the

@@ -1,4 +1,6 @@
-"""Bring your own Keras model: a small CNN on sklearn's 8x8 digits.
+"""
+Bring your own Keras model: a small CNN on sklearn's 8x8 digits
+===============================================================
 
 The build function receives what the data implies (``input_shape``,
 ``n_outputs``) plus its own hyperparameter (``filters``); GridSearchCV tunes

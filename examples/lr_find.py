@@ -1,7 +1,10 @@
-"""Find a learning rate with the LR range test: sktrain.diagnostics.lr_find.
+"""
+Find a learning rate with the LR range test
+===========================================
 
-One short run whose rate grows per batch from 1e-7 to 10; the suggestion is
-where the loss falls steadily, well before it diverges. Then fit with it.
+:func:`~sktrain.diagnostics.lr_find`: one short run whose rate grows per batch
+from 1e-7 to 10; the suggestion is where the loss falls steadily, well before
+it diverges. Then fit with it.
 """
 
 import warnings

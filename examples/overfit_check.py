@@ -1,7 +1,10 @@
-"""Can the network fit 32 rows? sktrain.diagnostics.overfit_check.
+"""
+Can the network fit 32 rows?
+============================
 
-A correct setup drives the loss on a tiny subset to (nearly) zero; a broken
-one (here a learning rate of 1e-9) cannot, and the verdict says why.
+:func:`~sktrain.diagnostics.overfit_check`: a correct setup drives the loss on a
+tiny subset to (nearly) zero; a broken one (here a learning rate of 1e-9)
+cannot, and the verdict says why.
 """
 
 from sklearn.datasets import load_breast_cancer

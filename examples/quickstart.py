@@ -1,4 +1,6 @@
-"""Quick start: tune an sktrain MLPClassifier with GridSearchCV.
+"""
+Quick start: tune an sktrain MLPClassifier with GridSearchCV
+============================================================
 
 Runs in well under a minute on 2 CPU cores.
 """

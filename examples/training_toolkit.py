@@ -1,5 +1,9 @@
-"""The training toolkit: warmup + cosine schedule, validation scoring with
-roc_auc, early stopping on it, and a checkpoint that a killed fit resumes from.
+"""
+The training toolkit
+====================
+
+A warmup + cosine schedule, validation scoring with roc_auc, early stopping on
+it, and a checkpoint that a killed fit resumes from.
 
 Runs in well under a minute on 2 CPU cores.
 """

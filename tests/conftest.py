@@ -51,6 +51,15 @@ def regression_data():
     return X / 2.0, y / 100.0
 
 
+@pytest.fixture(scope="session")
+def docs_site(tmp_path_factory):
+    """The documentation site, built once per session by the README's command
+    (``tests/site_build.py``); its gallery ran every example."""
+    from site_build import build_site
+
+    return build_site(tmp_path_factory.mktemp("docs_site"))
+
+
 # what every fit records besides the loss and metrics (``_engine/monitoring``)
 STATS = {"lr", "grad_norm", "epoch_time", "samples_per_s"}
 TIMING = {"epoch_time", "samples_per_s"}

@@ -15,7 +15,8 @@ CONFTEST = pathlib.Path(__file__).with_name("conftest.py")
 @pytest.mark.parametrize(
     "name",
     ["psutil", "joblib", "pandas", "keras", "ruff"]
-    + ["nbclient", "nbformat", "ipykernel", "ipywidgets", "rich"],
+    + ["nbclient", "nbformat", "ipykernel", "ipywidgets", "rich"]
+    + ["sphinx", "sphinx_gallery", "myst_nb"],
 )
 def test_test_extras_are_installed(name):
     importlib.import_module(name)

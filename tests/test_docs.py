@@ -1,5 +1,9 @@
 """Docs are part of the product: every public name has a numpydoc docstring
-whose examples run, and every script in examples/ runs."""
+whose examples run, and every script in examples/ runs.
+
+The scripts run once, in the documentation site's build (the ``docs_site``
+fixture of ``tests/conftest.py``: sphinx-gallery executes each and shows what
+it printed); the example tests below check that printed output."""
 
 import doctest
 import inspect
@@ -20,7 +24,6 @@ PUBLIC = [getattr(sktrain, name) for name in sktrain.__all__ if name[0] != "_"] 
     getattr(diagnostics, name) for name in diagnostics.__all__
 ]
 CLASSES = [obj for obj in PUBLIC if inspect.isclass(obj)]
-NOISE = ("W0000", "I0000", "E0000", "WARNING: All log", "WARNING:tensorflow")
 
 
 def test_package_exports():
@@ -80,23 +83,6 @@ def test_docstring_examples_run(cls):
     assert result.failed == 0
 
 
-def _run_example(name):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "examples" / name)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    stderr = "\n".join(
-        ln for ln in proc.stderr.splitlines() if not ln.startswith(NOISE)
-    )
-    assert proc.returncode == 0, f"exit code {proc.returncode}\n{stderr[-4000:]}"
-    return proc.stdout
-
-
 def _number_after(text, label):
     return float(text.split(label)[1].split()[0])
 
@@ -116,13 +102,14 @@ def test_every_example_is_tested():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["quickstart.py", "keras_models.py"])
-def test_example_runs(name):
-    assert _number_after(_run_example(name), "held-out accuracy:") > 0.9
+def test_example_runs(docs_site, name):
+    out = docs_site.example_output(name)
+    assert _number_after(out, "held-out accuracy:") > 0.9
 
 
 @pytest.mark.slow
-def test_training_toolkit_example_prints_its_history():
-    out = _run_example("training_toolkit.py")
+def test_training_toolkit_example_prints_its_history(docs_site):
+    out = docs_site.example_output("training_toolkit.py")
     epochs = int(_number_after(out, "epochs trained:"))
     rows = [ln.split() for ln in out.splitlines() if ln[:5].strip().isdigit()]
     assert len(rows) == epochs > 3
@@ -134,8 +121,8 @@ def test_training_toolkit_example_prints_its_history():
 
 
 @pytest.mark.slow
-def test_diagnose_example_finds_overfitting_and_its_fix():
-    out = _run_example("diagnose.py")
+def test_diagnose_example_finds_overfitting_and_its_fix(docs_site):
+    out = docs_site.example_output("diagnose.py")
     assert "[warning] overfitting (from epoch" in out
     assert "no problems found" in out
     assert "overfitting before: True" in out and "overfitting after: False" in out
@@ -146,8 +133,8 @@ def test_diagnose_example_finds_overfitting_and_its_fix():
 
 
 @pytest.mark.slow
-def test_overfit_check_example_prints_a_pass_and_a_failure():
-    out = _run_example("overfit_check.py")
+def test_overfit_check_example_prints_a_pass_and_a_failure(docs_site):
+    out = docs_site.example_output("overfit_check.py")
     assert "correct setup passed: True" in out
     assert _number_after(out, "final loss:") < 0.01
     assert _number_after(out, "training accuracy:") == 1.0
@@ -158,8 +145,8 @@ def test_overfit_check_example_prints_a_pass_and_a_failure():
 
 
 @pytest.mark.slow
-def test_lr_find_example_prints_its_suggestions_and_the_fit():
-    out = _run_example("lr_find.py")
+def test_lr_find_example_prints_its_suggestions_and_the_fit(docs_site):
+    out = docs_site.example_output("lr_find.py")
     valley = _number_after(out, "valley:")
     assert 1e-4 < valley < 1e-1
     assert 1e-4 < _number_after(out, "steepest:") < 1.0
@@ -168,10 +155,10 @@ def test_lr_find_example_prints_its_suggestions_and_the_fit():
 
 
 @pytest.mark.slow
-def test_distillation_example_prints_its_accuracies():
+def test_distillation_example_prints_its_accuracies(docs_site):
     """Measured: teacher 0.907, labels alone 0.870, distilled 0.893,
     + unlabeled 0.889, + mixup 0.900, agreement 0.967."""
-    out = _run_example("distillation.py")
+    out = docs_site.example_output("distillation.py")
     teacher = _number_after(out, "teacher (random forest):")
     hard = _number_after(out, "labels alone:")
     assert teacher > 0.88 and hard < teacher - 0.02
@@ -181,6 +168,7 @@ def test_distillation_example_prints_its_accuracies():
 
 
 GUIDE_PAGES = [
+    "quickstart.md",
     "schedules.md",
     "validation.md",
     "checkpoints.md",

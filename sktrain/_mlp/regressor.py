@@ -96,7 +96,8 @@ loss : str, class, keras.losses.Loss or callable, default='squared_error'
     of the sorted levels and each row sorted; y must be 1-D), or any Keras
     loss name ('mae', ...), class, instance or function.
     ``loss__<name>=value`` configures it.
-{MLP_PARAMETERS}{MLP_PARAMETERS_END}Attributes
+{MLP_PARAMETERS}{MLP_PARAMETERS_END}
+Attributes
 ----------
 out_activation_ : str
     'identity', or 'exp' with ``loss='poisson'``.

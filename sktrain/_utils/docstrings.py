@@ -201,7 +201,7 @@ MLP_ATTRIBUTES = (
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     n_iter_ : int
@@ -354,7 +354,7 @@ WRAPPER_ATTRIBUTES = (
         Number of features (``X.shape[1]``) seen during fit; not set for
         dict/list (multi-input) X.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     X_shape_, X_dtype_, y_ndim_, y_dtype_, target_type_, n_outputs_, \
