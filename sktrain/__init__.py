@@ -11,6 +11,8 @@ from ._io import legacy as _legacy
 from ._io.api import load
 from ._mlp.classifier import MLPClassifier
 from ._mlp.regressor import MLPRegressor
+from ._onnx.converters import register_skl2onnx
+from ._onnx.export import export_onnx
 from ._version import __version__
 from ._wrappers.estimators import KerasClassifier, KerasRegressor
 from ._wrappers.transformer import KerasTransformer
@@ -26,7 +28,9 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "clear_cache",
+    "export_onnx",
     "load",
     "plot_history",
+    "register_skl2onnx",
     "__version__",
 ]

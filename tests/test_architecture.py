@@ -142,10 +142,11 @@ def test_utils_is_the_bottom_layer():
 
 
 def test_nothing_below_the_families_imports_the_tools_above_them():
-    """``_diagnostics`` and ``_distill`` use the public estimators; the engine,
-    the factory, persistence and the families never import them."""
+    """``_diagnostics``, ``_distill`` and ``_onnx`` use the public estimators;
+    the engine, the factory, persistence and the families never import them."""
     graph = _graph()
     tools = ("sktrain._diagnostics", "sktrain._distill", "sktrain.diagnostics")
+    tools += ("sktrain._onnx",)
     for module, targets in graph.items():
         if not module.startswith(tools) and module != "sktrain":
             above = [t for t in targets if t.startswith(tools)]

@@ -36,8 +36,10 @@ def test_package_exports():
         "MLPClassifier",
         "MLPRegressor",
         "clear_cache",
+        "export_onnx",
         "load",
         "plot_history",
+        "register_skl2onnx",
         "__version__",
     ]
 
