@@ -2,7 +2,8 @@
 model that onnxruntime serves without TensorFlow (``export_onnx``), and
 skl2onnx converters for sktrain's estimators (``register_skl2onnx``).
 
-Needs the ``onnx`` extra (``pip install "sktrain[onnx]"``); nothing here is
-imported by ``import sktrain`` beyond ``export.py``'s functions, which import
-tf2onnx, onnx and skl2onnx when called.
+Needs the ``onnx`` extra (``pip install "sktrain[onnx]"``). ``import sktrain``
+imports these modules but not tf2onnx, onnx or skl2onnx: the public functions
+import them when called, and nothing is registered with skl2onnx until
+``register_skl2onnx()`` runs.
 """

@@ -21,7 +21,6 @@ from .export import onnx_model
 
 CLASSIFIERS = (MLPClassifier, KerasClassifier, DistilledClassifier)
 OTHERS = (MLPRegressor, KerasRegressor, KerasTransformer, DistilledRegressor)
-_TF2ONNX_MAX_OPSET = 18  # the newest opset tf2onnx 1.17 writes
 # skl2onnx's ZipMap choices; ``nocl`` (labels as indices) is not offered
 _CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False]}
 
@@ -135,9 +134,7 @@ def _float_type(operator):
 
 def _convert(scope, operator, container):
     est = operator.raw_operator
-    opset = min(container.target_opset_onnx, _TF2ONNX_MAX_OPSET)
-    model = onnx_model(est, opset=opset)
-    model = _at_opset(model, container.target_opset_onnx)
+    model = onnx_model(est, opset=container.target_opset_onnx)
     graph = model.graph
     if len(graph.input) != 1:
         raise NotImplementedError(
@@ -203,13 +200,3 @@ def _embed(container, graph, names, prefix):
             name=rename(node.name),
             **attrs,
         )
-
-
-def _at_opset(model, opset):
-    """``model`` converted to the container's opset (tf2onnx writes <= 18)."""
-    from onnx import version_converter
-
-    current = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-    return (
-        model if current == opset else version_converter.convert_version(model, opset)
-    )

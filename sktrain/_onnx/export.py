@@ -24,13 +24,15 @@ from . import graph
 from .decode import OUTPUT_NAMES, decoded_outputs
 
 _EXTRA = 'pip install "sktrain[onnx]"'
+TF2ONNX_MAX_OPSET = 18  # the newest opset tf2onnx 1.17 writes
 
 
 def export_onnx(estimator, path, *, opset=None, dtype=None):
     """Write a fitted estimator's network as an ONNX model.
 
-    The model takes the estimator's input (named ``X``; a multi-input
-    network's inputs by their names) with a dynamic batch dimension, and
+    The model takes the estimator's input (named ``X``; a dict input's
+    arrays by their keys, a list's as ``X_0``, ``X_1``...) with a dynamic
+    batch dimension named ``N``, and
     computes what the estimator's prediction methods return:
 
     - classifiers (``MLPClassifier``, ``KerasClassifier``): ``label``, what
@@ -44,7 +46,9 @@ def export_onnx(estimator, path, *, opset=None, dtype=None):
 
     A distilled estimator exports its student. The network computes in its
     own float dtype (a float64 MLP: a float64 model, predictions equal to
-    ~1e-15) unless ``dtype='float32'``; X must be fed in the input's dtype
+    ~1e-15) unless ``dtype='float32'``; a 'mixed_float16' network computes
+    in float16 in the graph too (onnxruntime's kernels differ from
+    TensorFlow's by ~1e-4). X must be fed in the input's dtype
     (``session.get_inputs()[0].type``). Serving needs only onnxruntime.
 
     Parameters
@@ -56,7 +60,9 @@ def export_onnx(estimator, path, *, opset=None, dtype=None):
     path : str or path-like
         Where to write the ``.onnx`` file (overwritten).
     opset : int, default=None
-        The ONNX opset; None is tf2onnx's default (15).
+        The ONNX opset (default domain); None is tf2onnx's default (15).
+        tf2onnx writes opsets up to 18; a newer one is reached with onnx's
+        version converter.
     dtype : {None, 'float32'}, default=None
         None keeps the network's float dtype; 'float32' writes a float64
         network as a float32 model (inputs, weights and outputs), which
@@ -75,7 +81,7 @@ def export_onnx(estimator, path, *, opset=None, dtype=None):
         If the network uses TensorFlow ops ONNX cannot express (the message
         names them and their layers), or the estimator has what the graph
         cannot hold (a custom ``feature_encoder`` or ``target_encoder``,
-        several outputs).
+        several outputs, bfloat16 layers of ``dtype='mixed_bfloat16'``).
     ImportError
         If tf2onnx or onnx is missing (``pip install "sktrain[onnx]"``).
 
@@ -126,7 +132,10 @@ def onnx_model(estimator, *, opset=None, dtype=None):
         return decoded_outputs(kind, estimator._target, network(x, training=False))
 
     fn = tf().function(forward, input_signature=specs, autograph=False)
-    model, _ = convert.from_function(fn, input_signature=specs, opset=opset)
+    written = None if opset is None else min(opset, TF2ONNX_MAX_OPSET)
+    model, _ = convert.from_function(fn, input_signature=specs, opset=written)
+    if opset is not None and opset > written:
+        model = graph.at_opset(model, opset)
     name = type(estimator).__name__
     graph.check_supported(model, name)
     graph.rename_outputs(model, OUTPUT_NAMES[kind])

@@ -95,3 +95,11 @@ def to_float32(model):
 def _as_float(tensor, numpy_helper):
     array = numpy_helper.to_array(tensor).astype(np.float32)
     return numpy_helper.from_array(array, tensor.name)
+
+
+def at_opset(model, opset):
+    """``model`` converted to a newer default-domain ``opset`` by onnx's
+    version converter (tf2onnx writes up to 18)."""
+    from onnx import version_converter
+
+    return version_converter.convert_version(model, opset)

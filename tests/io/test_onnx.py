@@ -28,6 +28,7 @@ from sktrain import (
 )
 
 ort = pytest.importorskip("onnxruntime")
+onnx = pytest.importorskip("onnx")
 pytest.importorskip("tf2onnx")
 skl2onnx = pytest.importorskip("skl2onnx")
 
@@ -90,12 +91,17 @@ def test_multilabel_classifier(binary_data, tmp_path):
     np.testing.assert_array_equal(label, clf.predict(X))
 
 
-def test_regressor_and_float32_export(regression_data, tmp_path):
+def test_regressor_opset_and_float32_export(regression_data, tmp_path):
     X, y = regression_data
     reg = MLPRegressor(**MLP).fit(X, y)
     (pred,) = _run(_session(reg, tmp_path), X)
     assert pred.shape == (len(X),)
     np.testing.assert_allclose(pred, reg.predict(X), **F64)
+    path = export_onnx(reg, tmp_path / "opset21.onnx", opset=21)  # past tf2onnx's 18
+    opsets = {o.domain: o.version for o in onnx.load(path).opset_import}
+    assert opsets[""] == 21
+    (pred21,) = _run(ort.InferenceSession(str(path)), X)
+    np.testing.assert_allclose(pred21, reg.predict(X), **F64)
     session = _session(reg, tmp_path, dtype="float32")
     assert session.get_inputs()[0].type == "tensor(float)"
     (pred32,) = _run(session, X.astype(np.float32))
