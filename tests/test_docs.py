@@ -181,6 +181,7 @@ GUIDE_PAGES = [
     "fine_tuning.md",
     "troubleshooting.md",
     "distillation.md",
+    "scaling.md",
 ]
 
 
