@@ -140,10 +140,9 @@ class StreamSplit:
     n_samples: object = None
 
 
-def stream_fit_data(est, X, settings, validation):
-    """The ``FitData`` of a fit on a stream (the checks of the contract)."""
-    from .fitdata import FitData, _given_split
-
+def stream_splits(est, X, settings, validation, given_split):
+    """(train, validation) splits of a fit on a stream (the checks of the
+    contract); ``given_split`` makes the ``Split`` of validation arrays."""
     name = type(est).__name__
     if settings.validation_fraction:
         raise ValueError(
@@ -166,8 +165,8 @@ def stream_fit_data(est, X, settings, validation):
             )
         val = StreamSplit(validation[0])
     else:
-        val = _given_split(est, *validation)
-    return FitData(StreamSplit(X), val)
+        val = given_split(est, *validation)
+    return StreamSplit(X), val
 
 
 def encoded(est, stream):

@@ -78,8 +78,7 @@ class KerasClassifier(ClassifierHooks, BaseKerasWrapper):
 tf.data.Dataset or callable
             Training data; a ``tf.data.Dataset`` of ``(x, y)`` or
             ``(x, y, sample_weight)`` batches or a generator factory needs
-            ``classes`` (see :meth:`BaseKerasWrapper.fit` and the user
-            guide's "Data larger than memory").
+            ``classes`` (see the user guide's "Data larger than memory").
         y : array-like of shape (n_samples,) or (n_samples, n_labels), \
 default=None
             Target labels (None with a dataset).
@@ -90,7 +89,7 @@ default=None
             be read before the data streams); with arrays, y gives them.
         **kwargs : dict
             ``X_val``, ``y_val``, ``sample_weight_val`` and ``keras.Model.fit``
-            settings for this call, as in :meth:`KerasRegressor.fit`.
+            settings for this call (``epochs=5``), as for ``KerasRegressor``.
 
         Returns
         -------
