@@ -13,6 +13,7 @@ from sklearn.model_selection import train_test_split
 from .._utils.validation import check_sample_weight
 from .inputs import cast_inputs, leaves, n_samples, take_rows
 from .seeds import draw_seed
+from .streams import Stream, stream_splits
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,16 @@ class TrainSettings:
     # parts): split unstratified (the wrappers, like Keras) or raise (the MLP,
     # like sklearn)
     unstratified_fallback: bool = False
+    # batches per epoch of a dataset (``streams.py``); None: one pass
+    steps_per_epoch: int | None = None
 
 
 def prepare_fit_data(est, X, y, sample_weight, settings, validation=None):
     """The ``FitData`` of one fit of ``est`` (its target is already fitted);
     ``validation``: the user's ``(X_val, y_val, sample_weight_val)``, used
     instead of a split."""
+    if isinstance(X, Stream):  # a dataset's batches (the Keras* wrappers)
+        return FitData(*stream_splits(est, X, settings, validation, _given_split))
     sw = _weights(est, X, y, sample_weight)
     X = cast_inputs(X, est._in_dtypes)
     if validation is not None:

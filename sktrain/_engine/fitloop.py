@@ -16,7 +16,9 @@ family's:
    is known.
 """
 
+import contextlib
 import itertools
+import warnings
 
 
 def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
@@ -25,13 +27,15 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     from .checkpoint import Checkpoint
     from .epochs import run_epochs
     from .keras_compat import install_train_function, quiet_test_function
+    from .streams import Stream
     from .train_function import counted_train_function, supports_counted_loop
 
     per_batch = wants_batch_hooks(user_callbacks)
-    custom = supports_counted_loop(model)
+    streamed = isinstance(data.train.X, Stream)  # Keras' own train function
+    custom = supports_counted_loop(model) and not streamed
     est._prepare_model(model)  # a loaded or lbfgs-made model has no meter yet
     feed = seeded_feed(est, data.train, settings, state, custom and not per_batch)
-    steps = 1 if per_batch else feed.steps
+    steps = 1 if per_batch or streamed else feed.steps
     function = counted_train_function(model, feed, steps) if custom else None
     install_train_function(model, steps, function)
     fit_kwargs = est._keras_fit_kwargs(data)
@@ -42,15 +46,16 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     if est.checkpoint is not None:
         everyone.append(Checkpoint(est, listeners, _best_monitor(est, data)))
     try:
-        run_epochs(
-            model,
-            feed,
-            function,
-            epochs=settings.epochs,
-            start=start,
-            callbacks=[epoch_monitor(state, everyone), *user_callbacks],
-            fit_kwargs=fit_kwargs,
-        )
+        with _end_of_data_expected(streamed and feed.steps is None):
+            run_epochs(
+                model,
+                feed,
+                function,
+                epochs=settings.epochs,
+                start=start,
+                callbacks=[epoch_monitor(state, everyone), *user_callbacks],
+                fit_kwargs=fit_kwargs,
+            )
     except KeyboardInterrupt:
         # a notebook's stop button: keep the last completed epoch's weights
         state.interrupted = True
@@ -61,13 +66,30 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
             model.train_function = None
 
 
+@contextlib.contextmanager
+def _end_of_data_expected(expected):
+    """Without Keras' warning that a dataset of unknown length "ran out of
+    data": one pass is one epoch, so its end is expected (not with
+    ``fit__steps_per_epoch``, where it means too few batches)."""
+    if not expected:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        yield
+
+
 def seeded_feed(est, train, settings, state, in_graph):
     """The ``Feed`` of this fit's training split: seeded from ``_rng`` (or
     the family's host-drawn epoch orders), past the epochs a resumed fit
     did."""
-    from .pipeline import batch_size_for, make_feed
+    from .pipeline import Feed, batch_size_for, make_feed
     from .seeds import draw_seed
+    from .streams import Stream, encoded
 
+    if isinstance(train.X, Stream):  # the user's batches, as they come
+        ds, steps = encoded(est, train.X), settings.steps_per_epoch
+        return Feed(ds, steps, 0, False, 0, normalize_weights=True)
     first = _epochs_resumed(est, state)
     orders = est._epoch_orders(train.n_samples)
     if orders is not None and first:
@@ -98,6 +120,11 @@ def engine_listeners(est, model, data, settings, feed, listeners):
         scorers = make_scorers(est, est.scoring)
         before.append(ValidationScoring(est, scorers, data.validation))
     scheduled = est._scheduled()
+    if scheduled and feed.steps is None:
+        raise ValueError(
+            "A learning-rate schedule or warmup on a dataset needs its number "
+            "of batches per epoch: set fit__steps_per_epoch."
+        )
     before.append(EpochStats(feed.steps, data.train.n_samples, record_lr=not scheduled))
     if scheduled:
         kind = est._lr_schedule()

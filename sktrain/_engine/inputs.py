@@ -66,8 +66,10 @@ def n_samples(X):
 
 
 def take_rows(X, idx):
-    """Rows ``idx`` of every array of X."""
-    return map_inputs(lambda a: a[idx], X)
+    """Rows ``idx`` of every array of X (a lazy subset of a file's rows)."""
+    return map_inputs(
+        lambda a: a.take_rows(idx) if hasattr(a, "take_rows") else a[idx], X
+    )
 
 
 def cast_inputs(X, dtypes):

@@ -29,7 +29,10 @@ class EpochStats(EpochListener):
         now = time.perf_counter()
         seconds, self.last = now - self.last, now
         logs["epoch_time"] = seconds
-        logs["samples_per_s"] = self.n_samples / seconds if seconds > 0 else 0.0
+        n = self.n_samples  # None: a dataset's batches, not counted
+        logs["samples_per_s"] = (
+            float("nan") if n is None else n / seconds if seconds > 0 else 0.0
+        )
         if "grad_norm" not in logs:
             logs["grad_norm"] = read_grad_norm(model.optimizer)
         if self.record_lr:

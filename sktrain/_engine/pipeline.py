@@ -15,8 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .._utils.filerows import FileRows
 from .backend import tf
 from .inputs import leaves, map_inputs, n_samples
+
+# batches read from a file ahead of the step: enough to hide the reads,
+# few enough that memory stays bounded (tf.data's AUTOTUNE may buffer many)
+FILE_PREFETCH = 2
 
 
 def batch_size_for(requested, n_samples, *, warn=True):
@@ -54,8 +59,11 @@ def _epoch_orders(n, shuffle, seed, orders=None, first_epoch=0):
 
 
 def _rows(X):
-    """A function gathering rows of X (dense, or CSR densified per batch)."""
+    """A function gathering rows of X (dense, CSR densified per batch, or
+    read from its file: ``FileRows``)."""
     tf_ = tf()
+    if isinstance(X, FileRows):
+        return lambda i: file_rows(X, i)
     if not sp.issparse(X):
         X_t = tf_.constant(X)
         return lambda i: tf_.gather(X_t, i)
@@ -72,6 +80,14 @@ def _rows(X):
         return tf_.scatter_nd(coords, v.flat_values, shape)
 
     return gather
+
+
+def file_rows(X, i):
+    """Rows ``i`` of a ``FileRows`` X, read on the host (``tf.numpy_function``)."""
+    tf_ = tf()
+    x = tf_.numpy_function(X.read, [i], tf_.as_dtype(X.dtype), stateful=False)
+    x.set_shape([None, *X.sample_shape])
+    return x
 
 
 def _weight_dtype(X):
@@ -212,7 +228,9 @@ def train_dataset(
         return (x, y, batch_weights(tf_.gather(sw_t, i), normalize_weights))
 
     orders = _epoch_orders(n, shuffle, seed, orders, first_epoch)
-    autotune = tf_.data.AUTOTUNE
-    ds = orders.flat_map(batches).map(gather, num_parallel_calls=autotune)
-    ds = ds.prefetch(autotune)
+    ahead = tf_.data.AUTOTUNE
+    if any(isinstance(a, FileRows) for a in leaves(X)):
+        ahead = FILE_PREFETCH
+    ds = orders.flat_map(batches).map(gather, num_parallel_calls=ahead)
+    ds = ds.prefetch(ahead)
     return ds, math.ceil(n / batch_size)

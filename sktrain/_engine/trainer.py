@@ -103,7 +103,7 @@ class BaseTrainer(ToolkitHooks, ReportHooks, *CALLBACK_BASES, BaseEstimator, abc
     def fit(
         self,
         X,
-        y,
+        y=None,
         sample_weight=None,
         *,
         X_val=None,

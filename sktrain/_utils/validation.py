@@ -44,9 +44,34 @@ def explain_non_numeric(name):
 
 
 def validate_data(estimator, X, y="no_validation", **kwargs):
-    """sklearn's ``validate_data`` with advice for non-numeric X."""
+    """sklearn's ``validate_data`` with advice for non-numeric X; a
+    ``numpy.memmap`` is checked in chunks and read in rows (``filerows.py``),
+    a ``tf.data.Dataset`` or a generator factory refused."""
+    from .filerows import FileRows, file_backed, validate_file_rows
+
+    if file_backed(X) or isinstance(X, FileRows):
+        return validate_file_rows(estimator, X, y, **kwargs)
+    refuse_stream(estimator, X)
     with explain_non_numeric(type(estimator).__name__):
         return _sk_validate_data(estimator, X, y, **kwargs)
+
+
+def is_stream(X):
+    """True for a ``tf.data.Dataset`` or a generator factory (a zero-argument
+    callable returning an iterator of batches), without importing TensorFlow."""
+    if hasattr(X, "element_spec") and type(X).__module__.startswith("tensorflow"):
+        return True
+    return callable(X) and not hasattr(X, "shape") and not hasattr(X, "fit")
+
+
+def refuse_stream(estimator, X):
+    """The error for a dataset given to an estimator that takes arrays only."""
+    if is_stream(X):
+        raise TypeError(
+            f"{type(estimator).__name__} takes arrays (a numpy.memmap streams "
+            "from disk); a tf.data.Dataset or a generator factory is taken by "
+            "KerasClassifier, KerasRegressor and KerasTransformer."
+        )
 
 
 def validate_X(estimator, X, *, reset):

@@ -26,6 +26,7 @@ from .._utils.routing import routed
 from .._utils.validation import explain_non_numeric, validate_data
 from .encoders import EncoderHooks
 from .params import PLAIN_FIT, RoutedParams
+from .streamfit import StreamHooks, check_fit_arguments, validate_stream
 
 WRAPPER_CONSTRAINTS = {
     "model": [callable, object, None],
@@ -50,7 +51,7 @@ WRAPPER_CONSTRAINTS = {
 }
 
 
-class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
+class BaseKerasWrapper(RoutedParams, EncoderHooks, StreamHooks, BaseTrainer):
     """Parameters, routing and model building shared by the Keras* wrappers."""
 
     _parameter_constraints: dict = dict(WRAPPER_CONSTRAINTS)
@@ -89,7 +90,7 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
     def fit(
         self,
         X,
-        y,
+        y=None,
         sample_weight=None,
         *,
         X_val=None,
@@ -101,10 +102,19 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
 
         Parameters
         ----------
-        X : array-like, sparse matrix, N-D array, or dict/list of arrays
-            Training data (a dict or list of arrays for a multi-input model).
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target labels or values.
+        X : array-like, sparse matrix, N-D array, dict/list of arrays, \
+tf.data.Dataset or callable
+            Training data (a dict or list of arrays for a multi-input model;
+            a ``numpy.memmap`` is read from its file batch by batch), or a
+            ``tf.data.Dataset`` of ``(x, y)`` or ``(x, y, sample_weight)``
+            batches, or a generator factory (a callable returning a fresh
+            iterator of such batches): one pass is one epoch
+            (``fit__steps_per_epoch`` for an infinite one), no
+            ``validation_split``; see the user guide's "Data larger than
+            memory".
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+default=None
+            Target labels or values (None with a dataset).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights; each batch's loss is
             ``sum(w * loss) / sum(w)``.
@@ -125,6 +135,7 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
         self : object
             The fitted estimator.
         """
+        check_fit_arguments(self, X, sample_weight, vars(self).get("_call_classes"))
         self._call_fit_kwargs = kwargs
         try:
             return super().fit(
@@ -209,7 +220,9 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
     def _train_settings(self, incremental):
         routed_fit = self._fit_routed()  # fit__epochs etc. override, as in SciKeras
         epochs = 1 if incremental else int(routed_fit.get("epochs", self.epochs))
+        steps = routed_fit.get("steps_per_epoch")
         return TrainSettings(
+            steps_per_epoch=None if steps is None else int(steps),
             epochs=epochs,
             batch_size=routed_fit.get("batch_size", self.batch_size),
             validation_fraction=routed_fit.get(
@@ -263,6 +276,9 @@ class BaseKerasWrapper(RoutedParams, EncoderHooks, BaseTrainer):
 
     # -- data -----------------------------------------------------------------
     def _validate_fit_data(self, X, y, *, reset):
+        streamed = validate_stream(self, X, y, reset=reset, parts=self._stream_parts())
+        if streamed is not None:
+            return streamed
         X = self._encode_features(X, y, reset=reset)
         if self._nd_input(X):
             X = self._check_X(X, reset=reset)

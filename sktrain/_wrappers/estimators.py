@@ -69,6 +69,39 @@ class KerasClassifier(ClassifierHooks, BaseKerasWrapper):
         params = {k: v for k, v in locals().items() if k not in _SKIP}
         super().__init__(**params, **kwargs)
 
+    def fit(self, X, y=None, sample_weight=None, *, classes=None, **kwargs):
+        """Train a new network on X and y (or continue it with ``warm_start``).
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, N-D array, dict/list of arrays, \
+tf.data.Dataset or callable
+            Training data; a ``tf.data.Dataset`` of ``(x, y)`` or
+            ``(x, y, sample_weight)`` batches or a generator factory needs
+            ``classes`` (see the user guide's "Data larger than memory").
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), \
+default=None
+            Target labels (None with a dataset).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights (with a dataset: in its batches).
+        classes : array-like of shape (n_classes,), default=None
+            Every class label, for a fit on a dataset only (its labels cannot
+            be read before the data streams); with arrays, y gives them.
+        **kwargs : dict
+            ``X_val``, ``y_val``, ``sample_weight_val`` and ``keras.Model.fit``
+            settings for this call (``epochs=5``), as for ``KerasRegressor``.
+
+        Returns
+        -------
+        self : KerasClassifier
+            The fitted classifier.
+        """
+        self._call_classes = classes
+        try:
+            return super().fit(X, y, sample_weight, **kwargs)
+        finally:
+            del self._call_classes
+
     def _before_build(self, X, y):
         super()._before_build(X, y)
         learned = getattr(self._target, "n_classes_", None)  # a user's encoder's

@@ -19,7 +19,7 @@ _OWNED = {
     "callbacks": "callbacks",
     "shuffle": "shuffle",
     "validation_data": "validation_split",
-    "steps_per_epoch": "batch_size",
+    "steps_per_epoch": "batch_size (fit__steps_per_epoch: a dataset's only)",
     "initial_epoch": "warm_start / partial_fit",
 }
 # fit__ aliases of the estimator's own settings (SciKeras routes them so)
@@ -35,7 +35,11 @@ _SKTRAIN_ONLY = {
 
 def keras_fit_kwargs(est, data):
     """The ``keras.Model.fit`` keywords for one fit of ``est``."""
+    from .._engine.streams import Stream
+
     fit = est._fit_routed()
+    if isinstance(data.train.X, Stream):  # the feed passes it to Keras
+        fit = {k: v for k, v in fit.items() if k != "steps_per_epoch"}
     for name in fit:
         if name in _OWNED:
             raise ValueError(
@@ -50,13 +54,16 @@ def keras_fit_kwargs(est, data):
         batch_size = fit.get(
             "validation_batch_size", est._train_settings(False).batch_size
         )
-        kwargs.update(_validation(data.validation, batch_size))
+        kwargs.update(_validation(est, data.validation, batch_size))
     return kwargs
 
 
-def _validation(validation, batch_size):
+def _validation(est, validation, batch_size):
     from .._engine.pipeline import batch_size_for, train_dataset
+    from .._engine.streams import Stream, encoded
 
+    if isinstance(validation.X, Stream):
+        return {"validation_data": encoded(est, validation.X)}
     ds, steps = train_dataset(
         validation.X,
         validation.Y,

@@ -134,9 +134,14 @@ default=None
         return tags
 
     # -- lifecycle hooks ----------------------------------------------------
+    def _stream_parts(self):
+        return (1,) if self.target == "X" else (2, 3)
+
     def _validate_fit_data(self, X, y, *, reset):
-        if self.target == "y":
-            if y is None:
+        from .._utils.validation import is_stream
+
+        if self.target == "y" or is_stream(X):
+            if y is None and not is_stream(X):
                 raise ValueError("target='y' needs y: call fit(X, y).")
             return super()._validate_fit_data(X, y, reset=reset)
         X = self._validate_X(X, reset=reset)
