@@ -23,6 +23,7 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     """Train ``model`` for ``settings.epochs`` epochs (see the module doc)."""
     from .callbacks import epoch_monitor, wants_batch_hooks
     from .checkpoint import Checkpoint
+    from .distribution import in_strategy
     from .epochs import run_epochs
     from .keras_compat import install_train_function, quiet_test_function
     from .train_function import counted_train_function, supports_counted_loop
@@ -31,7 +32,8 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     custom = supports_counted_loop(model)
     est._prepare_model(model)  # a loaded or lbfgs-made model has no meter yet
     feed = seeded_feed(est, data.train, settings, state, custom and not per_batch)
-    steps = 1 if per_batch else feed.steps
+    # Keras' multi-step function fails under a strategy (keras#19246)
+    steps = 1 if per_batch or in_strategy() else feed.steps
     function = counted_train_function(model, feed, steps) if custom else None
     install_train_function(model, steps, function)
     fit_kwargs = est._keras_fit_kwargs(data)
@@ -65,6 +67,7 @@ def seeded_feed(est, train, settings, state, in_graph):
     """The ``Feed`` of this fit's training split: seeded from ``_rng`` (or
     the family's host-drawn epoch orders), past the epochs a resumed fit
     did."""
+    from .distribution import ReplayedOrders, in_strategy
     from .pipeline import batch_size_for, make_feed
     from .seeds import draw_seed
 
@@ -72,6 +75,8 @@ def seeded_feed(est, train, settings, state, in_graph):
     orders = est._epoch_orders(train.n_samples)
     if orders is not None and first:
         orders = itertools.islice(orders, first, None)
+    if orders is not None and in_strategy():  # Keras iterates it twice
+        orders = ReplayedOrders(iter(orders))
     return make_feed(
         train.X,
         train.Y,

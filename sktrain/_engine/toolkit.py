@@ -4,8 +4,11 @@ What the engine asks of an estimator for the toolkit's parameters
 (``options.py``): its optimizer readied for them and its learning-rate
 schedule (``schedules.py``). Defaults here; the families override them.
 ``stand_in``: the shallow copy of an estimator that scoring and checkpoints
-use mid-fit.
+use mid-fit. ``DistributionHooks`` (``distribution.py``): a clone shares a
+strategy instance.
 """
+
+from .distribution import DistributionHooks
 
 
 def stand_in(est, **attributes):
@@ -18,7 +21,7 @@ def stand_in(est, **attributes):
     return view
 
 
-class ToolkitHooks:
+class ToolkitHooks(DistributionHooks):
     """A mixin of ``BaseTrainer`` (see the module doc)."""
 
     def _prepare_model(self, model):
