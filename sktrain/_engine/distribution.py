@@ -149,41 +149,22 @@ def replica_totals(*values):
     return tuple(context.all_reduce(tf().distribute.ReduceOp.SUM, list(values)))
 
 
-class ReplayedOrders:
-    """A family's host-drawn epoch orders (``Feed.orders``) as an iterable
-    whose second pass starts with what the first drew.
+def ready_for_strategy(model, element_spec, validating):
+    """Ready ``model`` for ``keras.Model.fit`` under a strategy: built from
+    the batches' spec (``keras_compat.build_from_spec``), the reported loss
+    the global batch's (``keras_compat.global_batch_loss``), and the logs
+    read from the first replica: the metrics' variables are synchronized
+    across the replicas, and Keras' default ('mean' over an axis) fails on
+    scalar logs under ``MultiWorkerMirroredStrategy``; with ``validating``,
+    sktrain's one-step test function (``train_function``)."""
+    from .keras_compat import build_from_spec, global_batch_loss
+    from .train_function import strategy_test_function
 
-    Under a strategy, ``keras.Model.fit`` iterates the dataset once to build
-    the model (one batch, plus what ``tf.data`` prefetched) and then again
-    to train; the orders are drawn from the estimator's RandomState, so the
-    training pass must see the same ones. The first pass stops drawing once
-    the second starts (its prefetching may still run); later passes go on.
-    """
-
-    def __init__(self, orders):
-        self._orders, self._drawn, self._passes = orders, [], 0
-        self._lock = threading.Lock()
-
-    def __iter__(self):
-        with self._lock:
-            self._passes += 1
-            replay = self._drawn if self._passes == 2 else []
-            if self._passes > 1:
-                self._drawn = None  # replayed once, then freed
-        return self._pass(self._passes, replay)
-
-    def _pass(self, number, replay):
-        yield from replay
-        while True:
-            with self._lock:
-                if number == 1 and self._passes > 1:
-                    return  # the first pass is abandoned
-                order = next(self._orders, None)
-                if order is None:
-                    return
-                if number == 1:
-                    self._drawn.append(order)
-            yield order
+    build_from_spec(model, element_spec)
+    global_batch_loss(model)
+    model.distribute_reduction_method = "first"
+    if validating:
+        model.test_function = strategy_test_function(model)
 
 
 def storable(value):

@@ -23,21 +23,31 @@ def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
     """Train ``model`` for ``settings.epochs`` epochs (see the module doc)."""
     from .callbacks import epoch_monitor, wants_batch_hooks
     from .checkpoint import Checkpoint
-    from .distribution import in_strategy
+    from .distribution import in_strategy, ready_for_strategy
     from .epochs import run_epochs
     from .keras_compat import install_train_function, quiet_test_function
-    from .train_function import counted_train_function, supports_counted_loop
+    from .train_function import (
+        counted_train_function,
+        gathers_in_graph,
+        supports_counted_loop,
+    )
 
     per_batch = wants_batch_hooks(user_callbacks)
     custom = supports_counted_loop(model)
     est._prepare_model(model)  # a loaded or lbfgs-made model has no meter yet
-    feed = seeded_feed(est, data.train, settings, state, custom and not per_batch)
-    # Keras' multi-step function fails under a strategy (keras#19246)
-    steps = 1 if per_batch or in_strategy() else feed.steps
+    in_graph = gathers_in_graph(model) and not per_batch
+    feed = seeded_feed(est, data.train, settings, state, in_graph)
+    fit_kwargs = est._keras_fit_kwargs(data)
+    validating = fit_kwargs.get("validation_data") is not None
+    # under a strategy, Keras' multi-step functions fail (keras#19246), its
+    # validation's too: one step per call then (``distribution.py``)
+    one_step = per_batch or (in_strategy() and (validating or not custom))
+    steps = 1 if one_step else feed.steps
     function = counted_train_function(model, feed, steps) if custom else None
     install_train_function(model, steps, function)
-    fit_kwargs = est._keras_fit_kwargs(data)
-    if fit_kwargs.get("validation_data") is not None:
+    if in_strategy():
+        ready_for_strategy(model, feed.dataset.element_spec, validating and custom)
+    elif validating:
         quiet_test_function(model)
     start = fit_kwargs.pop("initial_epoch", 0)
     everyone = engine_listeners(est, model, data, settings, feed, listeners)
@@ -67,7 +77,6 @@ def seeded_feed(est, train, settings, state, in_graph):
     """The ``Feed`` of this fit's training split: seeded from ``_rng`` (or
     the family's host-drawn epoch orders), past the epochs a resumed fit
     did."""
-    from .distribution import ReplayedOrders, in_strategy
     from .pipeline import batch_size_for, make_feed
     from .seeds import draw_seed
 
@@ -75,8 +84,6 @@ def seeded_feed(est, train, settings, state, in_graph):
     orders = est._epoch_orders(train.n_samples)
     if orders is not None and first:
         orders = itertools.islice(orders, first, None)
-    if orders is not None and in_strategy():  # Keras iterates it twice
-        orders = ReplayedOrders(iter(orders))
     return make_feed(
         train.X,
         train.Y,

@@ -31,9 +31,12 @@ class ToolkitHooks(DistributionHooks):
         train step traced before without them is dropped. Returns ``model``.
         """
         from .._factory.optimizers import prepare_optimizer
+        from .distribution import in_strategy
         from .train_function import forget_train_function
 
-        if prepare_optimizer(model.optimizer, scheduled=self._scheduled()):
+        # no meter under a strategy: 'grad_norm' would be one replica's
+        meter = not in_strategy()
+        if prepare_optimizer(model.optimizer, scheduled=self._scheduled(), meter=meter):
             forget_train_function(model)
         return model
 
