@@ -214,5 +214,17 @@ def train_dataset(
     orders = _epoch_orders(n, shuffle, seed, orders, first_epoch)
     autotune = tf_.data.AUTOTUNE
     ds = orders.flat_map(batches).map(gather, num_parallel_calls=autotune)
-    ds = ds.prefetch(autotune)
+    ds = ds.prefetch(autotune).with_options(_sharded_by_data())
     return ds, math.ceil(n / batch_size)
+
+
+def _sharded_by_data():
+    """Under a multi-worker strategy, each worker takes its share of every
+    batch (``AutoShardPolicy.DATA``; the default finds no files to shard
+    and, for the family's host-drawn orders, would give every worker the
+    whole batch). No effect elsewhere."""
+    tf_ = tf()
+    options = tf_.data.Options()
+    policy = tf_.data.experimental.AutoShardPolicy.DATA
+    options.experimental_distribute.auto_shard_policy = policy
+    return options
