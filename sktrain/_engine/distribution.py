@@ -91,6 +91,15 @@ def model_strategy(model):
     return None if own is dist.get_strategy() else own
 
 
+def model_scope(model):
+    """The scope of the strategy ``model`` was built in when none is active
+    (a build function's model made under a strategy), else a no-op."""
+    if in_strategy():
+        return contextlib.nullcontext()
+    own = model_strategy(model)
+    return contextlib.nullcontext() if own is None else own.scope()
+
+
 def fit_strategy(est, fresh):
     """The strategy this fit trains in, or None; the errors of a bad
     ``distribution`` (checked in fit)."""

@@ -20,7 +20,16 @@ import itertools
 
 
 def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
-    """Train ``model`` for ``settings.epochs`` epochs (see the module doc)."""
+    """Train ``model`` for ``settings.epochs`` epochs (see the module doc),
+    inside the scope of the strategy it was built in, if any (a build
+    function's model made under a strategy, ``distribution.py``)."""
+    from .distribution import model_scope
+
+    with model_scope(model):
+        _train(est, model, data, settings, state, listeners, user_callbacks)
+
+
+def _train(est, model, data, settings, state, listeners, user_callbacks):
     from .callbacks import epoch_monitor, wants_batch_hooks
     from .checkpoint import Checkpoint
     from .distribution import in_strategy, ready_for_strategy
