@@ -6,7 +6,7 @@ graph, or through ``tf.data``), ``train_function`` runs an epoch per graph
 call, ``epochs`` runs the epochs (``keras.Model.fit`` or a lean loop),
 ``trace_cache`` keeps one traced twin per architecture, ``callbacks`` guards
 against faults and records each epoch, ``predictor`` is the fast forward
-pass. ``backend``, ``dtypes``, ``seeds``, ``inputs`` and ``keras_compat``
-hold one policy each. Nothing here knows which family (MLP or wrapper) it
-trains.
+pass. ``backend``, ``dtypes``, ``seeds``, ``inputs``, ``distribution``
+(``tf.distribute`` strategies) and ``keras_compat`` hold one policy each.
+Nothing here knows which family (MLP or wrapper) it trains.
 """

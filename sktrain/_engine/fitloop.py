@@ -22,24 +22,46 @@ import warnings
 
 
 def keras_fit(est, model, data, settings, state, listeners, user_callbacks):
-    """Train ``model`` for ``settings.epochs`` epochs (see the module doc)."""
+    """Train ``model`` for ``settings.epochs`` epochs (see the module doc),
+    inside the scope of the strategy it was built in, if any (a build
+    function's model made under a strategy, ``distribution.py``)."""
+    from .distribution import model_scope
+
+    with model_scope(model):
+        _train(est, model, data, settings, state, listeners, user_callbacks)
+
+
+def _train(est, model, data, settings, state, listeners, user_callbacks):
     from .callbacks import epoch_monitor, wants_batch_hooks
     from .checkpoint import Checkpoint
+    from .distribution import in_strategy, ready_for_strategy
     from .epochs import run_epochs
     from .keras_compat import install_train_function, quiet_test_function
     from .streams import Stream
-    from .train_function import counted_train_function, supports_counted_loop
+    from .train_function import (
+        counted_train_function,
+        gathers_in_graph,
+        supports_counted_loop,
+    )
 
     per_batch = wants_batch_hooks(user_callbacks)
     streamed = isinstance(data.train.X, Stream)  # Keras' own train function
     custom = supports_counted_loop(model) and not streamed
     est._prepare_model(model)  # a loaded or lbfgs-made model has no meter yet
-    feed = seeded_feed(est, data.train, settings, state, custom and not per_batch)
-    steps = 1 if per_batch or streamed else feed.steps
+    in_graph = gathers_in_graph(model) and not per_batch and not streamed
+    feed = seeded_feed(est, data.train, settings, state, in_graph)
+    fit_kwargs = est._keras_fit_kwargs(data)
+    validating = fit_kwargs.get("validation_data") is not None
+    # under a strategy, Keras' multi-step functions fail (keras#19246), its
+    # validation's too: one step per call then (``distribution.py``); a
+    # stream's batches come one per call as well
+    one_step = per_batch or streamed or (in_strategy() and (validating or not custom))
+    steps = 1 if one_step else feed.steps
     function = counted_train_function(model, feed, steps) if custom else None
     install_train_function(model, steps, function)
-    fit_kwargs = est._keras_fit_kwargs(data)
-    if fit_kwargs.get("validation_data") is not None:
+    if in_strategy():
+        ready_for_strategy(model, feed.dataset.element_spec, validating and custom)
+    elif validating:
         quiet_test_function(model)
     start = fit_kwargs.pop("initial_epoch", 0)
     everyone = engine_listeners(est, model, data, settings, feed, listeners)

@@ -234,3 +234,53 @@ def call_inputs(layer):
     if not nodes:
         return None
     return list(nodes[0].input_tensors)
+
+
+def global_batch_loss(model):
+    """Make the loss Keras reports under a strategy (each epoch's mean, the
+    validation loss) the global batch's, also when a batch is split
+    unevenly (the last, short one).
+
+    Each replica adds its loss times ``replicas`` (Keras' unscaling),
+    weighted by its own rows; weighted by the global batch's rows over
+    ``replicas`` instead, the replicas' parts add up to the global batch's
+    loss. Internal used: ``model._loss_tracker`` (a ``Mean`` whose
+    ``update_state(loss, sample_weight=rows)`` Keras calls per replica).
+    """
+    from .distribution import replica_totals, replicas_in_sync
+
+    tracker = getattr(model, "_loss_tracker", None)
+    if tracker is None or "_sktrain_global" in vars(tracker):
+        return
+    update = tracker.update_state
+
+    def update_state(values, sample_weight=None):
+        if sample_weight is not None and replicas_in_sync() > 1:
+            rows = tf().cast(sample_weight, tracker.dtype)
+            sample_weight = replica_totals(rows)[0] / replicas_in_sync()
+        return update(values, sample_weight=sample_weight)
+
+    object.__setattr__(tracker, "update_state", update_state)
+    object.__setattr__(tracker, "_sktrain_global", True)
+
+
+def build_from_spec(model, element_spec):
+    """Build ``model`` (layers, compiled loss and metrics) for batches of
+    ``element_spec`` and make ``keras.Model.fit`` / ``evaluate`` skip their
+    own build under a strategy.
+
+    That build draws a batch from the distributed dataset and reduces it
+    across the replicas: it fails under ``MultiWorkerMirroredStrategy``
+    with one replica per worker, and it would start a second pass over the
+    data (the family's host-drawn epoch orders would shift). Internals used:
+    ``model._symbolic_build(data_batch=)`` (takes anything with ``shape``
+    and ``dtype``) and ``model._maybe_symbolic_build``, replaced on this
+    model by a no-op once it is built.
+    """
+    with model.distribute_strategy.scope():
+        model._symbolic_build(data_batch=element_spec)
+    object.__setattr__(model, "_maybe_symbolic_build", _built)
+
+
+def _built(iterator=None, data_batch=None):
+    """``keras.Model._maybe_symbolic_build`` of a model already built."""

@@ -13,6 +13,8 @@ sum once per epoch here.
 
 import time
 
+import numpy as np
+
 from .backend import tf as _tf
 from .callbacks import EpochListener
 from .keras_compat import applying_optimizer
@@ -41,7 +43,8 @@ class EpochStats(EpochListener):
 
 def _current_lr(optimizer):
     lr = getattr(optimizer, "learning_rate", None)
-    return float("nan") if lr is None else float(lr)
+    # np.asarray: a variable mirrored by a tf.distribute strategy has no float()
+    return float("nan") if lr is None else float(np.asarray(lr))
 
 
 def meter_gradients(optimizer):

@@ -11,7 +11,8 @@ One place for their names, defaults and ``_parameter_constraints``:
 - optimizer knobs: ``gradient_accumulation_steps``, ``clipvalue``,
   ``global_clipnorm``, ``weight_decay``, ``ema`` (``_factory/knobs.py``);
 - ``label_smoothing`` for the classifiers (``_factory/losses.py``);
-- the wrappers' fine-tuning: ``freeze``, ``unfreeze_at``.
+- the wrappers' fine-tuning: ``freeze``, ``unfreeze_at``;
+- ``distribution``: a ``tf.distribute`` strategy (``distribution.py``).
 
 Each estimator's ``__init__`` lists them with ``TOOLKIT_DEFAULTS``' values
 (a test keeps the signatures and this table equal).
@@ -20,7 +21,7 @@ Each estimator's ``__init__`` lists them with ``TOOLKIT_DEFAULTS``' values
 import os
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 # learning-rate schedules sktrain computes (besides a Keras
 # LearningRateSchedule or a callable ``(epoch, lr) -> lr``)
@@ -43,6 +44,7 @@ TOOLKIT_DEFAULTS = {
     "global_clipnorm": None,
     "weight_decay": None,
     "ema": None,
+    "distribution": None,
 }
 CLASSIFIER_DEFAULTS = {"label_smoothing": 0.0}
 WRAPPER_DEFAULTS = {
@@ -69,6 +71,12 @@ TOOLKIT_CONSTRAINTS = {
     "global_clipnorm": [_POSITIVE, None],
     "weight_decay": [Interval(Real, 0, None, closed="left"), None],
     "ema": [Interval(Real, 0, 1, closed="neither"), None],
+    # 'mirrored', 'multiworker' or a tf.distribute.Strategy (``distribution.py``)
+    "distribution": [
+        StrOptions({"mirrored", "multiworker"}),
+        HasMethods(["scope", "run"]),
+        None,
+    ],
     "dtype": [StrOptions(set(DTYPES)), None],
 }
 CLASSIFIER_CONSTRAINTS = {

@@ -232,5 +232,17 @@ def train_dataset(
     if any(isinstance(a, FileRows) for a in leaves(X)):
         ahead = FILE_PREFETCH
     ds = orders.flat_map(batches).map(gather, num_parallel_calls=ahead)
-    ds = ds.prefetch(ahead)
+    ds = ds.prefetch(ahead).with_options(_sharded_by_data())
     return ds, math.ceil(n / batch_size)
+
+
+def _sharded_by_data():
+    """Under a multi-worker strategy, each worker takes its share of every
+    batch (``AutoShardPolicy.DATA``; the default finds no files to shard
+    and, for the family's host-drawn orders, would give every worker the
+    whole batch). No effect elsewhere."""
+    tf_ = tf()
+    options = tf_.data.Options()
+    policy = tf_.data.experimental.AutoShardPolicy.DATA
+    options.experimental_distribute.auto_shard_policy = policy
+    return options

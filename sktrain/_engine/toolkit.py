@@ -4,8 +4,11 @@ What the engine asks of an estimator for the toolkit's parameters
 (``options.py``): its optimizer readied for them and its learning-rate
 schedule (``schedules.py``). Defaults here; the families override them.
 ``stand_in``: the shallow copy of an estimator that scoring and checkpoints
-use mid-fit.
+use mid-fit. ``DistributionHooks`` (``distribution.py``): a clone shares a
+strategy instance.
 """
+
+from .distribution import DistributionHooks
 
 
 def stand_in(est, **attributes):
@@ -18,7 +21,7 @@ def stand_in(est, **attributes):
     return view
 
 
-class ToolkitHooks:
+class ToolkitHooks(DistributionHooks):
     """A mixin of ``BaseTrainer`` (see the module doc)."""
 
     def _prepare_model(self, model):
@@ -28,9 +31,12 @@ class ToolkitHooks:
         train step traced before without them is dropped. Returns ``model``.
         """
         from .._factory.optimizers import prepare_optimizer
+        from .distribution import in_strategy
         from .train_function import forget_train_function
 
-        if prepare_optimizer(model.optimizer, scheduled=self._scheduled()):
+        # no meter under a strategy: 'grad_norm' would be one replica's
+        meter = not in_strategy()
+        if prepare_optimizer(model.optimizer, scheduled=self._scheduled(), meter=meter):
             forget_train_function(model)
         return model
 

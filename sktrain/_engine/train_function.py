@@ -19,7 +19,10 @@ seed and the number of steps at run time:
   and Y, so no ``tf.data`` function is traced per fit and no batch crosses
   threads;
 - the *iterator loop* (sparse or structured X): batches come from the
-  ``tf.data`` pipeline.
+  ``tf.data`` pipeline;
+- the *strategy loop* (under a ``tf.distribute`` strategy,
+  ``distribution.py``): batches come from the strategy's distributed
+  ``tf.data`` pipeline and each step runs on every replica.
 
 ``keras.Model.fit`` still owns the epoch loop and the callbacks: it calls
 ``model.train_function(iterator)`` once per execution, as it does with its own.
@@ -41,14 +44,17 @@ from .pipeline import batch_weights, epoch_order
 
 def counted_train_function(model, feed, steps):
     """A ``train_function`` running ``steps`` train steps of ``feed`` per
-    call, or None (let Keras make its own) under eager execution or a
-    distribution strategy. A float64 model's function runs without
-    grappler's remapper (``keras_compat.without_remapper``)."""
+    call, or None (let Keras make its own) under eager execution. Under a
+    distribution strategy, the *strategy loop*. A float64 model's function
+    runs without grappler's remapper (``keras_compat.without_remapper``)."""
     tf_ = tf()
     if not supports_counted_loop(model):
         return None
     build_optimizer(model)
     todo = tf_.constant(steps, tf_.int32)
+    if _distributed(model):  # batches from the strategy's distributed dataset
+        run = _kept(model, "strategy", lambda: _strategy_loop(model, "train_step"))
+        return lambda iterator: run(iterator, todo)
     if feed.arrays is None:
         run = _kept(model, "iterator", lambda: _iterator_loop(model))
         return lambda iterator: run(iterator, todo)
@@ -74,9 +80,15 @@ def counted_train_function(model, feed, steps):
 
 
 def supports_counted_loop(model):
-    """False under eager execution or a distribution strategy (Keras' own
-    train function then runs, over batches from ``tf.data``)."""
-    return not (_distributed(model) or model.run_eagerly)
+    """False under eager execution (Keras' own train function then runs,
+    over batches from ``tf.data``)."""
+    return not model.run_eagerly
+
+
+def gathers_in_graph(model):
+    """True where the gather loop may run: not under a strategy, whose
+    batches come from its distributed ``tf.data`` pipeline."""
+    return supports_counted_loop(model) and not _distributed(model)
 
 
 def forget_train_function(model):
@@ -132,6 +144,39 @@ def _iterator_loop(model):
         if outputs is None:  # logs that are not all tensors
             outputs, start = step(iterator.get_next()), 1
         return _repeat(lambda i: step(iterator.get_next()), outputs, start, steps)
+
+    return run
+
+
+def strategy_test_function(model):
+    """Under a strategy, a ``test_function`` (Keras' validation in ``fit``)
+    running one ``test_step`` on every replica per call: Keras' own fails
+    under ``MultiWorkerMirroredStrategy`` (tensorflow#72388)."""
+    tf_ = tf()
+    run = _kept(model, "strategy test", lambda: _strategy_loop(model, "test_step"))
+    one = tf_.constant(1, tf_.int32)
+    return lambda iterator: run(iterator, one)
+
+
+def _strategy_loop(model, step_name):
+    """The iterator loop under a ``tf.distribute`` strategy: each step runs
+    ``train_step`` on every replica (``strategy.run``) over its share of
+    the batch; Keras' own multi-step function fails under a strategy
+    (keras#19246) and its logs reduction under ``MultiWorkerMirroredStrategy``
+    (tensorflow#72388). The logs are the first replica's: the metrics'
+    variables are synchronized across the replicas."""
+    tf_ = tf()
+    strategy = model.distribute_strategy
+
+    def step(iterator):
+        logs = strategy.run(getattr(model, step_name), args=(iterator.get_next(),))
+        first = strategy.experimental_local_results
+        return tf_.nest.map_structure(lambda v: first(v)[0], logs)
+
+    @tf_.function(reduce_retracing=True, autograph=False)
+    def run(iterator, steps):
+        # a first step outside the loop gives the logs' structure
+        return _repeat(lambda i: step(iterator), step(iterator), 1, steps)
 
     return run
 

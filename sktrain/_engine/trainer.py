@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._utils import validation as val
 from .backend import device_scope
 from .checkpoint import begin_run, end_run, restore
+from .distribution import fit_scope
 from .dtypes import as_output, compute_dtype
 from .fitdata import prepare_fit_data
 from .inputs import sample_shapes
@@ -165,7 +166,7 @@ class BaseTrainer(ToolkitHooks, ReportHooks, *CALLBACK_BASES, BaseEstimator, abc
             state = FitState()
             history = dict(getattr(self, "history_", {}))  # a failed fit restores it
             try:
-                with device_scope(self.device):
+                with fit_scope(self, fresh):  # or the strategy's scope
                     if fresh:
                         self._initialize(X, y, classes)
                     else:
@@ -282,10 +283,11 @@ class BaseTrainer(ToolkitHooks, ReportHooks, *CALLBACK_BASES, BaseEstimator, abc
         """The trace-cache key of this fit (``trace_cache``), or None to
         train ``model_`` itself; the family's ``_trace_key()`` says what
         shapes its network (None: it cannot tell)."""
+        from .distribution import in_strategy
         from .trace_cache import compile_key
 
         family = self._trace_key()
-        if family is None:
+        if family is None or in_strategy():  # a twin would be single-device
             return None
         return (type(self).__name__, family, compile_key(self.model_), str(self.device))
 

@@ -6,6 +6,7 @@ load again; only modules that already need Keras import this one.
 
 from .._engine.backend import keras as _get_keras
 from .._engine.backend import tf as _tf
+from .._engine.distribution import replica_totals, replicas_in_sync
 
 keras = _get_keras()
 ops = keras.ops
@@ -18,7 +19,8 @@ class Network(keras.Model):
 
     Per batch, the data loss is ``sum(w * loss) / sum(w)`` and sklearn's L2
     term ``0.5 * alpha * ||W||^2 / sum(w)`` is added over the Dense kernels
-    (``sum(w)`` is the batch size when no weights are given).
+    (``sum(w)`` is the batch size when no weights are given); under a
+    ``tf.distribute`` strategy, ``sum(w)`` is the global batch's.
     """
 
     def __init__(self, *args, alpha=0.0, **kwargs):
@@ -51,21 +53,37 @@ class Network(keras.Model):
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
-        if sample_weight is None:  # unit weights: sum(w) is the batch size
+        replicas = replicas_in_sync()  # > 1 under a tf.distribute strategy
+        if sample_weight is None and replicas == 1:  # sum(w): the batch size
             loss = super().compute_loss(x, y, y_pred, None, training)
             total = ops.shape(ops.convert_to_tensor(y_pred))[0]
         else:
-            total = ops.sum(sample_weight)
-            n = ops.cast(ops.shape(sample_weight)[0], sample_weight.dtype)
-            total = ops.where(total > 0, total, n)
-            scaled = sample_weight * (n / total)
+            scaled, total = self._global_weights(y_pred, sample_weight, replicas)
             loss = super().compute_loss(x, y, y_pred, scaled, training)
         if self.alpha > 0:
             squares = [ops.sum(ops.square(k)) for k in self._kernels()]
             total = ops.cast(total, squares[0].dtype)
             penalty = 0.5 * self._alpha_value() * ops.sum(ops.stack(squares)) / total
+            if replicas > 1:  # each replica's share of the step's
+                penalty = penalty / replicas
             loss = loss + ops.cast(penalty, loss.dtype)
         return loss
+
+    def _global_weights(self, y_pred, sample_weight, replicas):
+        """(this replica's weights, ``sum(w)`` over the whole batch).
+
+        Keras divides each replica's weighted loss sum by its own rows and
+        by ``replicas`` (``distribution.py``); weights scaled by
+        ``rows * replicas / sum(w)`` make the replicas' parts add up to
+        ``sum(w * loss) / sum(w)`` over the global batch, whatever each
+        replica's share (one replica: weights of mean 1)."""
+        rows = ops.shape(ops.convert_to_tensor(y_pred))[0]
+        if sample_weight is None:
+            sample_weight = ops.ones((rows,), dtype=self._penalty_dtype())
+        n = ops.cast(rows, sample_weight.dtype)
+        total, n_global = replica_totals(ops.sum(sample_weight), n)
+        total = ops.where(total > 0, total, n_global)
+        return sample_weight * (n * replicas / total), total
 
     def _kernels(self):
         Dense = keras.layers.Dense

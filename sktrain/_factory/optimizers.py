@@ -94,14 +94,15 @@ def mlp_optimizer_params(est):
     return {"learning_rate": lr}
 
 
-def prepare_optimizer(optimizer, *, scheduled):
+def prepare_optimizer(optimizer, *, scheduled, meter=True):
     """What the engine needs of a compiled model's optimizer before its
-    train step is traced: the gradient-norm meter and, when ``scheduled``,
-    a ``StepTable`` learning rate. True if anything was added (a train
-    step traced before must then be traced again)."""
+    train step is traced: the gradient-norm meter (``meter``; not under a
+    strategy, where each replica sees its own gradients) and, when
+    ``scheduled``, a ``StepTable`` learning rate. True if anything was added
+    (a train step traced before must then be traced again)."""
     from .._engine.monitoring import meter_gradients
 
-    added = meter_gradients(optimizer)
+    added = meter_gradients(optimizer) if meter else False
     return (use_step_table(optimizer) if scheduled else False) or added
 
 

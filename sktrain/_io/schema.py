@@ -37,8 +37,11 @@ def stored_attributes(cls):
 
 
 def split_state(est):
-    """(parameters, stored fitted state) of ``est``."""
-    params = est.get_params(deep=False)
+    """(parameters, stored fitted state) of ``est``; a parameter holding a
+    ``tf.distribute`` strategy is stored as None (``storable``)."""
+    from .._engine.distribution import storable
+
+    params = {n: storable(v) for n, v in est.get_params(deep=False).items()}
     present = vars(est)
     state = {n: present[n] for n in stored_attributes(type(est)) if n in present}
     return params, state

@@ -83,6 +83,7 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         global_clipnorm,
         weight_decay,
         ema,
+        distribution,
         **loss_params,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -132,6 +133,7 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
         self.global_clipnorm = global_clipnorm
         self.weight_decay = weight_decay
         self.ema = ema
+        self.distribution = distribution
         vars(self).update(loss_params)  # loss__gamma=..., checked in fit
 
     # -- network ------------------------------------------------------------

@@ -64,6 +64,7 @@ class MLPClassifier(ClassifierHooks, BaseMLP):
         global_clipnorm=None,
         weight_decay=None,
         ema=None,
+        distribution=None,
         label_smoothing=0.0,
         **loss_params,
     ):

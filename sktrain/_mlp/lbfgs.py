@@ -43,6 +43,12 @@ def check_lbfgs_settings(est):
             "solver='lbfgs' does not run Keras epochs, so callbacks cannot be "
             "called. Remove callbacks, or use a stochastic solver."
         )
+    if est.distribution is not None:
+        raise ValueError(
+            "solver='lbfgs' runs scipy's L-BFGS-B on the host over one "
+            "full-batch function, so a distribution strategy cannot apply. Set "
+            "distribution=None, or use a stochastic solver ('adam', 'sgd')."
+        )
 
 
 def fit_lbfgs(est, model, data, state):

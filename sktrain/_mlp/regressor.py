@@ -58,6 +58,7 @@ class MLPRegressor(RegressorHooks, BaseMLP):
         global_clipnorm=None,
         weight_decay=None,
         ema=None,
+        distribution=None,
         **loss_params,
     ):
         params = {k: v for k, v in locals().items() if k not in _SKIP}

@@ -96,6 +96,20 @@ TOOLKIT_PARAMETERS = dedent("""\
         momentum (e.g. 0.99); when a fit ends the network takes the
         averaged weights, which predictions then use (after a NaN epoch or
         the MLP's early stopping: the averages of the epoch kept).
+
+    distribution : {'mirrored', 'multiworker'}, tf.distribute.Strategy or \
+None, default=None
+        Train under a ``tf.distribute`` strategy: the network is built,
+        compiled and trained in its scope, each batch (``batch_size`` is
+        the global batch) split across the replicas and their gradients
+        summed, which gives the single-device steps up to float rounding.
+        'mirrored' is a ``MirroredStrategy`` over every visible GPU (else
+        the CPU), 'multiworker' a ``MultiWorkerMirroredStrategy`` (its
+        cluster from ``TF_CONFIG``), each made once per process; a strategy
+        instance is used as given and shared by clones. ``device`` must be
+        'auto'; ``solver='lbfgs'`` cannot be distributed. Files and pickles
+        store the name (an instance as None) and load on one device. See
+        the user guide's "Scaling out" page.
 """)
 
 LABEL_SMOOTHING = dedent("""\

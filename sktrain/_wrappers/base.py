@@ -169,12 +169,12 @@ default=None
         self : object
             The estimator, ready to predict (``n_iter_ == 0``).
         """
-        from .._engine.backend import device_scope
+        from .._engine.distribution import fit_scope
 
         self._validate_params()
         X, y = self._validate_fit_data(X, y, reset=True)
         try:
-            with device_scope(self.device):
+            with fit_scope(self, fresh=True):
                 self._initialize(X, y, None)
         except BaseException:
             self._undo_failed_fit(fresh=True, state=None)

@@ -5,10 +5,10 @@ Parameters beyond the fixed ones are stored as attributes and reported by
 ``get_params``, so ``clone`` and ``GridSearchCV`` see them; ``set_params``
 takes routed names and the build function's hyperparameters, and refuses
 anything else with a did-you-mean. The build function is ``model``, a
-subclass's ``_keras_build_fn`` (SciKeras) or sktrain's MLP.
+subclass's ``_keras_build_fn`` (SciKeras) or sktrain's MLP. ``clone``
+shares a ``keras.Model`` given as ``model`` (never trained, only copied)
+(``_engine/distribution.py``: ``shared_clone``).
 """
-
-from sklearn.base import clone
 
 from .._engine.backend import is_keras_model
 from .._utils.routing import PREFIXES, is_routed, routed, signature_default
@@ -89,19 +89,6 @@ class RoutedParams:
             else:
                 raise ValueError(self._unknown_param_message(name))
         return self
-
-    def __sklearn_clone__(self):
-
-        params = self.get_params(deep=False)
-        new = type(self)(
-            **{
-                k: v if is_keras_model(v) else clone(v, safe=False)
-                for k, v in params.items()
-            }
-        )
-        if "_skl_callbacks" in vars(self):  # shared by reference, as sklearn's
-            new._skl_callbacks = self._skl_callbacks
-        return new
 
     def _build_fn_names(self):
         from .._utils.routing import signature_names

@@ -59,6 +59,7 @@ class KerasTransformer(
         global_clipnorm=None,
         weight_decay=None,
         ema=None,
+        distribution=None,
         freeze=None,
         unfreeze_at=None,
         **kwargs,

@@ -4,6 +4,8 @@ No timings here (they live in benchmarks/): each test runs a fast path and
 the path it replaces and compares what they compute.
 """
 
+import contextlib
+
 import keras
 import numpy as np
 import pytest
@@ -147,25 +149,30 @@ def test_custom_train_step_runs_in_the_counted_loop():
     np.testing.assert_allclose(fast.history_["loss"], slow.history_["loss"], rtol=1e-5)
 
 
-def test_a_model_made_under_a_strategy_keeps_keras_train_function():
+def test_a_model_made_under_a_strategy_trains_in_its_scope():
+    """A build function's model made under a strategy (``distribution``
+    unset) trains in that strategy's scope, through sktrain's strategy
+    loop (``train_function.py``), like the same model made without one."""
     import tensorflow as tf
 
     X, y = _regression(n=100)
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
 
-    def build(n_features_in):
-        with strategy.scope():
+    def build(n_features_in, under_strategy=True):
+        scope = strategy.scope() if under_strategy else contextlib.nullcontext()
+        with scope:
             model = keras.Sequential(
                 [keras.Input((n_features_in,)), keras.layers.Dense(1)]
             )
             model.compile(optimizer="adam", loss="mse")
         return model
 
-    est = KerasRegressor(model=build, epochs=2, batch_size=25, random_state=0).fit(X, y)
+    params = dict(model=build, epochs=2, batch_size=25, random_state=0)
+    est = KerasRegressor(**params).fit(X, y)
+    plain = KerasRegressor(**params, under_strategy=False).fit(X, y)
     assert est.model_.distribute_strategy is strategy
-    # Keras' own multi-step function (it runs the step through strategy.run)
-    assert est.model_.train_function.__name__ == "function"
-    assert np.isfinite(est.predict(X)).all()
+    assert "strategy" in vars(est.model_)["_sktrain_loops"]  # the strategy loop
+    np.testing.assert_allclose(est.predict(X), plain.predict(X), rtol=1e-6)
 
 
 @pytest.mark.parametrize("Est", [MLPClassifier, KerasRegressor])
