@@ -20,14 +20,22 @@ One policy, here:
   the single-device step up to float reassociation; the MLP's network
   (``_factory/keras_objects.py``, ``Network.compute_loss``) sums its weight
   totals over the replicas (``replica_totals``), so weighted and unequal
-  shares (the last, short batch) give the global mean exactly too.
+  shares (the last, short batch) give the global mean exactly too (a
+  wrapper's own loss is Keras' per-replica mean: exact for equal shares;
+  the wrappers' per-batch weights are rescaled over the global batch).
+  The reported loss is the global batch's (``ready_for_strategy``). Under
+  a multi-worker strategy each worker takes its share of every batch
+  (``pipeline.py`` shards by data).
 - **Fast paths**: the trace cache is bypassed (``in_strategy``: a twin
-  would be built outside the strategy); Keras' own train function runs
-  over batches from ``tf.data`` (``train_function.supports_counted_loop``),
-  through ``keras.Model.fit`` (the lean loop needs sktrain's function); the
-  gradient-norm meter is off (each replica sees only its own gradients), so
-  'grad_norm' is NaN. Prediction is unchanged: the predictor and the MLP's
-  numpy forward read the mirrored variables like any others.
+  would be built outside the strategy); sktrain's *strategy loop*
+  (``train_function.py``) runs a whole epoch per graph call over the
+  strategy's distributed ``tf.data`` pipeline (no in-graph gather), through
+  ``keras.Model.fit`` (not the lean loop); with Keras validation data, one
+  step per call (Keras' multi-step test function fails under a strategy);
+  the gradient-norm meter is off (each replica sees only its own
+  gradients), so 'grad_norm' is NaN. Prediction is unchanged: the
+  predictor and the MLP's numpy forward read the mirrored variables like
+  any others.
 - **Clone and persistence**: a strategy instance is shared by ``clone``
   (``DistributionHooks.__sklearn_clone__``; copying one would duplicate its
   devices' state) and never stored (``storable``: a file or pickle holds

@@ -247,17 +247,18 @@ def global_batch_loss(model):
     loss. Internal used: ``model._loss_tracker`` (a ``Mean`` whose
     ``update_state(loss, sample_weight=rows)`` Keras calls per replica).
     """
-    from .distribution import replica_totals, replicas_in_sync
-
+    dist = tf().distribute
     tracker = getattr(model, "_loss_tracker", None)
     if tracker is None or "_sktrain_global" in vars(tracker):
         return
     update = tracker.update_state
 
     def update_state(values, sample_weight=None):
-        if sample_weight is not None and replicas_in_sync() > 1:
+        context = dist.get_replica_context()
+        replicas = 1 if context is None else context.num_replicas_in_sync
+        if sample_weight is not None and replicas > 1:
             rows = tf().cast(sample_weight, tracker.dtype)
-            sample_weight = replica_totals(rows)[0] / replicas_in_sync()
+            sample_weight = context.all_reduce(dist.ReduceOp.SUM, rows) / replicas
         return update(values, sample_weight=sample_weight)
 
     object.__setattr__(tracker, "update_state", update_state)
