@@ -16,7 +16,8 @@ CONFTEST = pathlib.Path(__file__).with_name("conftest.py")
     "name",
     ["psutil", "joblib", "pandas", "keras", "ruff"]
     + ["nbclient", "nbformat", "ipykernel", "ipywidgets", "rich"]
-    + ["sphinx", "sphinx_gallery", "myst_nb"],
+    + ["sphinx", "sphinx_gallery", "myst_nb"]
+    + ["dask", "distributed"],
 )
 def test_test_extras_are_installed(name):
     importlib.import_module(name)
