@@ -33,6 +33,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import psutil  # noqa: E402
 from bench_common import GRID_BATCH, SEED, SIZES  # noqa: E402
 from joblib.externals.loky import get_reusable_executor  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
@@ -48,15 +49,35 @@ def _data():
     return X.astype("float32"), y
 
 
-def _search(X, y, sizes, n_jobs):
+def _cpu_seconds():
+    """{pid: user + system CPU seconds} of this process and its children."""
+    me = psutil.Process()
+    out = {}
+    for p in [me, *me.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            out[p.pid] = t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _search(X, y, sizes, n_jobs, cpu=None):
+    """Wall time and the search; ``cpu`` (a list) gets the CPU seconds spent
+    by this process and its workers (new workers counted from their start)."""
     est = sktrain.MLPClassifier(
         max_iter=sizes["grid_epochs"], batch_size=GRID_BATCH, random_state=SEED
     )
     cv = StratifiedKFold(sizes["grid_folds"], shuffle=True, random_state=SEED)
+    before = _cpu_seconds()
     t = time.perf_counter()
     gs = GridSearchCV(est, sizes["grid"], cv=cv, refit=False, n_jobs=n_jobs)
     gs.fit(X, y)
-    return time.perf_counter() - t, gs
+    wall = time.perf_counter() - t
+    if cpu is not None:
+        after = _cpu_seconds()
+        cpu.append(sum(v - before.get(pid, 0.0) for pid, v in after.items()))
+    return wall, gs
 
 
 def _fresh_workers(limited):
@@ -73,24 +94,33 @@ def grid_njobs(sizes, repeats=3, log=print):
     X, y = _data()
     _search(X, y, sizes, 1)  # warm n_jobs=1's trace cache, as the workers' is
     times = {k: [] for k in ("n_jobs=1", LIMITED, UNLIMITED)}
+    cpu = {k: [] for k in times}
     cold = {LIMITED: [], UNLIMITED: []}
     scores = {}
     for r in range(repeats):
-        wall, gs = _search(X, y, sizes, 1)
+        wall, gs = _search(X, y, sizes, 1, cpu["n_jobs=1"])
         times["n_jobs=1"].append(wall)
         scores["n_jobs=1"] = gs.cv_results_["mean_test_score"]
         for name in (LIMITED, UNLIMITED):
             _fresh_workers(name == LIMITED)
             cold[name].append(_search(X, y, sizes, 2)[0])
-            wall, gs = _search(X, y, sizes, 2)
+            wall, gs = _search(X, y, sizes, 2, cpu[name])
             times[name].append(wall)
             scores[name] = gs.cv_results_["mean_test_score"]
         walls = ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items())
-        log(f"  round {r + 1}: {walls}")
+        log(f"  round {r + 1}: {walls}; load {os.getloadavg()[0]:.1f}")
     os.environ.pop("SKTRAIN_WORKER_THREADS", None)
     get_reusable_executor().shutdown(wait=True)
     base = statistics.median(times["n_jobs=1"])
-    out = {"repeats": repeats, "n_jobs=1": {"wall_s": base, "times": times["n_jobs=1"]}}
+    out = {
+        "repeats": repeats,
+        "load_avg_at_end": os.getloadavg()[0],
+        "n_jobs=1": {
+            "wall_s": base,
+            "times": times["n_jobs=1"],
+            "cpu_s": statistics.median(cpu["n_jobs=1"]),
+        },
+    }
     for name in (LIMITED, UNLIMITED):
         warm = statistics.median(times[name])
         out[name] = {
@@ -99,6 +129,7 @@ def grid_njobs(sizes, repeats=3, log=print):
             "cold_wall_s": statistics.median(cold[name]),
             "cold_speedup": base / statistics.median(cold[name]),
             "times": times[name],
+            "cpu_s": statistics.median(cpu[name]),
             "cold_times": cold[name],
             "same_scores": bool((scores[name] == scores["n_jobs=1"]).all()),
         }
@@ -114,16 +145,20 @@ def main(argv=None):
     print(f"GridSearchCV n_jobs=1 vs 2 on {os.cpu_count()} CPU(s)", flush=True)
     res = grid_njobs(sizes, args.repeats, log=lambda m: print(m, flush=True))
     base = res["n_jobs=1"]["wall_s"]
-    print(f"\n{'variant':32} {'warm s':>8} {'ratio':>6} {'cold s':>8} {'ratio':>6}")
-    print(f"{'n_jobs=1':32} {base:8.2f} {1:6.2f}")
+    head = f"{'variant':30} {'warm s':>7} {'ratio':>6} {'CPU s':>6}"
+    print(f"\n{head} {'cold s':>7} {'ratio':>6}")
+    one = res["n_jobs=1"]
+    print(f"{'n_jobs=1':30} {base:7.2f} {1:6.2f} {one['cpu_s']:6.2f}")
     for name in (LIMITED, UNLIMITED):
         r = res[name]
         print(
-            f"{name:32} {r['wall_s']:8.2f} {r['speedup']:6.2f} "
-            f"{r['cold_wall_s']:8.2f} {r['cold_speedup']:6.2f}"
+            f"{name:30} {r['wall_s']:7.2f} {r['speedup']:6.2f} {r['cpu_s']:6.2f} "
+            f"{r['cold_wall_s']:7.2f} {r['cold_speedup']:6.2f}"
             f"  same scores: {r['same_scores']}"
         )
-    print("ratio = n_jobs=1's wall time / the variant's (> 1: faster)")
+    print("ratio = n_jobs=1's wall time / the variant's (> 1: faster); CPU s =")
+    print("user + system seconds of this process and the workers, warm runs")
+    print(f"load average at the end: {res['load_avg_at_end']:.1f}")
 
 
 if __name__ == "__main__":

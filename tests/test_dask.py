@@ -67,6 +67,12 @@ def data():
     return X, y
 
 
+@pytest.fixture(scope="module")
+def local_search(data):
+    """The reference: the grid search with n_jobs=1, in this process."""
+    return _search(_mlp(), GRID, None, *data)
+
+
 def _mlp():
     return MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
 
@@ -112,9 +118,9 @@ def test_the_workers_import_this_checkout(client):
     assert len(pids) == 2 and os.getpid() not in pids
 
 
-def test_grid_search_on_the_cluster_equals_n_jobs_1(client, data):
+def test_grid_search_on_the_cluster_equals_n_jobs_1(client, data, local_search):
     X, y = data
-    local = _search(_mlp(), GRID, None, X, y)
+    local = local_search
     remote = _search(_mlp(), GRID, "dask", X, y)
     assert_same_results(
         _without(remote.cv_results_, "pid"), _without(local.cv_results_, "pid")
@@ -180,10 +186,10 @@ def _wait_for(path, timeout=120):
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_search_is_replaced_with_the_same_results(
-    client, data, tmp_path
+    client, data, local_search, tmp_path
 ):
     X, y = data
-    local = _search(_mlp(), GRID, None, X, y)
+    local = local_search
     before = client.run(os.getpid)  # {address: pid}
     address, victim = min(before.items(), key=lambda item: item[1])
     victim_file, blocked_file = tmp_path / "victim", tmp_path / "blocked"
