@@ -27,11 +27,21 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 import bench_acceptance as acceptance  # noqa: E402
 import bench_common as common  # noqa: E402
 import bench_lbfgs  # noqa: E402
+import bench_njobs  # noqa: E402
 import bench_subproc as subproc  # noqa: E402
 import bench_workloads as wl  # noqa: E402
 from bench_table import Table  # noqa: E402
 
-WORKLOADS = ("train", "predict", "grid", "cv", "lbfgs", "memory", "startup")
+WORKLOADS = (
+    "train",
+    "predict",
+    "grid",
+    "njobs",
+    "cv",
+    "lbfgs",
+    "memory",
+    "startup",
+)
 
 # The default-path rows (bench_float64.py): the same workloads on float64
 # input, as users' data comes. Their first competitor is sktrain's own
@@ -178,6 +188,8 @@ def build_table(res, sizes):
             g.get("sktrain"),
             others,
         )
+    if "njobs" in res:
+        _njobs_rows(t, res["njobs"])
     if "cv" in res:
         c = res["cv"]
         what = f"breast_cancer, {c['folds']} folds, {c['epochs']} epochs"
@@ -235,6 +247,34 @@ def build_table(res, sizes):
     return t
 
 
+def _njobs_rows(t, r):
+    """n_jobs=2 (loky) next to n_jobs=1, warm and cold workers."""
+    if common.is_error(r):
+        t.compare("GridSearchCV wall, n_jobs=2", "time", "s", "wall_s", r, {"": r})
+        return
+    limited, unlimited = r[bench_njobs.LIMITED], r[bench_njobs.UNLIMITED]
+    t.compare(
+        "GridSearchCV wall, n_jobs=2 (workers reused)",
+        "time",
+        "s",
+        "wall_s",
+        limited,
+        {
+            "sktrain, n_jobs=1": r["n_jobs=1"],
+            "sktrain, n_jobs=2, TF's default threads per worker": unlimited,
+        },
+    )
+    cold = {"wall_s": limited["cold_wall_s"]}
+    t.compare(
+        "GridSearchCV wall, n_jobs=2 (new workers: start, TF import, traces)",
+        "time",
+        "s",
+        "wall_s",
+        cold,
+        {"sktrain, n_jobs=1": r["n_jobs=1"]},
+    )
+
+
 # -- running ----------------------------------------------------------------
 def run(mode, only):
     """Run the selected workloads; returns (results, seconds per workload)."""
@@ -258,6 +298,8 @@ def run(mode, only):
         gc.collect()
     if "grid" in only:
         stage("grid", "GridSearchCV", wl.grid_search, sizes)
+    if "njobs" in only:
+        stage("njobs", "GridSearchCV, n_jobs=1 vs 2", _njobs, sizes)
     if "cv" in only:
         stage("cv", "cross_val_score on breast_cancer", wl.cross_validation, sizes)
     if "lbfgs" in only:
@@ -267,6 +309,10 @@ def run(mode, only):
     if "startup" in only:
         stage("startup", "import + first fit, fresh processes", _startup, sizes)
     return res, seconds
+
+
+def _njobs(sizes):
+    return common.attempt("grid n_jobs", bench_njobs.grid_njobs, sizes)
 
 
 def _memory(sizes):

@@ -18,6 +18,7 @@ CONFTEST = pathlib.Path(__file__).with_name("conftest.py")
     + ["nbclient", "nbformat", "ipykernel", "ipywidgets", "rich"]
     + ["sphinx", "sphinx_gallery", "myst_nb"]
     + ["onnx", "onnxruntime", "tf2onnx", "skl2onnx"],
+    + ["dask", "distributed"],
 )
 def test_test_extras_are_installed(name):
     importlib.import_module(name)
