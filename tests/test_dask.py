@@ -205,7 +205,7 @@ def test_a_worker_killed_mid_search_is_replaced_with_the_same_results(
     killer.start()
     gs = GridSearchCV(_mlp(), GRID, cv=2, scoring=scoring, refit="accuracy")
     # scatter: X and y go to every worker first (broadcast); data scattered to
-    # the killed worker alone would be lost for good (docs/scaling_dask.md)
+    # the killed worker alone would be lost for good (docs/scaling.md)
     with parallel_backend("dask", scatter=[X, y]):
         gs.fit(X, y)
     killer.join(timeout=5)

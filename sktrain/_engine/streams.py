@@ -1,6 +1,6 @@
 """Batches from a ``tf.data.Dataset`` or a generator factory (Keras* only).
 
-The contract (``docs/scaling_data.md``):
+The contract (``docs/scaling.md``, "Data larger than memory"):
 
 - an element is a batch ``(x, y)`` or ``(x, y, sample_weight)`` for ``fit``
   (``x`` alone for an autoencoder, ``KerasTransformer(target='X')``), ``x``
