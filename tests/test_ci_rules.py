@@ -17,7 +17,7 @@ CONFTEST = pathlib.Path(__file__).with_name("conftest.py")
     ["psutil", "joblib", "pandas", "keras", "ruff"]
     + ["nbclient", "nbformat", "ipykernel", "ipywidgets", "rich"]
     + ["sphinx", "sphinx_gallery", "myst_nb"]
-    + ["onnx", "onnxruntime", "tf2onnx", "skl2onnx"],
+    + ["onnx", "onnxruntime", "tf2onnx", "skl2onnx"]
     + ["dask", "distributed"],
 )
 def test_test_extras_are_installed(name):
