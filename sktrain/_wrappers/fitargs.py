@@ -73,4 +73,7 @@ def _validation(est, validation, batch_size):
         seed=0,
         normalize_weights=True,
     )
-    return {"validation_data": ds, "validation_steps": steps}
+    # one finite pass, no validation_steps: Keras' multi-step test loop (a
+    # whole epoch's steps_per_execution) stops at the data's end instead of
+    # reading on into the repeated pipeline, so every row counts once
+    return {"validation_data": ds.take(steps)}

@@ -629,3 +629,17 @@ def test_loss_instance_keeps_its_arguments_in_float64_models():
     reg = KerasRegressor(loss=keras.losses.Huber(delta=0.25), epochs=1).fit(X, y)
     assert reg.model_.loss.dtype == "float64"  # default model on float64 X
     assert reg.model_.loss._fn_kwargs["delta"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("batch_size", [32, 20])
+def test_val_loss_counts_every_validation_row_once(batch_size):
+    """With a whole epoch per graph call, Keras' test loop used to read on
+    into the repeated validation pipeline (7 batches for 2): the recorded
+    val_loss must be the final network's loss on X_val."""
+    rng = np.random.RandomState(0)
+    X, Xv = rng.randn(224, 4), rng.randn(64, 4)
+    y, yv = X @ rng.randn(4), Xv @ rng.randn(4)
+    reg = KerasRegressor(batch_size=batch_size, epochs=3, shuffle=False, random_state=0)
+    reg.fit(X, y, X_val=Xv, y_val=yv)
+    mse = np.mean((reg.predict(Xv) - yv) ** 2)
+    np.testing.assert_allclose(reg.history_["val_loss"][-1], mse, rtol=1e-5)
