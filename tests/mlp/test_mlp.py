@@ -1030,3 +1030,17 @@ def test_multithreaded_predict(multiclass_data):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(serial_proba, par_proba):
         np.testing.assert_array_equal(a, b)
+
+
+def test_epoch_orders_are_the_ones_sklearn_utils_shuffle_draws():
+    """The MLP draws each epoch's order without sklearn.utils.shuffle's
+    parameter validation: the same draws, the same orders."""
+    from sklearn.utils import shuffle
+
+    from sktrain._mlp.base import _sklearn_orders
+
+    ours = _sklearn_orders(37, np.random.RandomState(5))
+    rng, order = np.random.RandomState(5), np.arange(37, dtype=np.int64)
+    for _ in range(4):
+        order = shuffle(order, random_state=rng)
+        np.testing.assert_array_equal(next(ours), order)
