@@ -185,20 +185,18 @@ GUIDE_PAGES = [
 ]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("page", GUIDE_PAGES)
-def test_guide_page_snippets_run(page, tmp_path):
-    """Every ```python block of a guide page runs (the page's blocks in
-    order, in one fresh interpreter)."""
+def _run_page(page, tmp_path):
+    """Every ```python block of ``page``, in order, in one fresh interpreter
+    (cwd ``tmp_path``): the finished process."""
     import re
 
     text = (REPO_ROOT / "docs" / page).read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert blocks
+    assert blocks, f"{page} has no python code block"
     script = tmp_path / "page.py"
     script.write_text("\n\n".join(blocks))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, str(script)],
         cwd=tmp_path,
         env=env,
@@ -206,4 +204,31 @@ def test_guide_page_snippets_run(page, tmp_path):
         text=True,
         timeout=600,
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def guide_page_runs(request, tmp_path_factory):
+    """The selected guide pages' runs, started in the background (two at a
+    time) when this module starts, so they overlap the doctests and the site
+    build: page -> future of the finished process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pages = [
+        item.callspec.params["page"]
+        for item in request.session.items
+        if getattr(item, "originalname", None) == "test_guide_page_snippets_run"
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield {
+            page: pool.submit(_run_page, page, tmp_path_factory.mktemp("page"))
+            for page in pages
+        }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", GUIDE_PAGES)
+def test_guide_page_snippets_run(page, guide_page_runs):
+    """Every ```python block of a guide page runs (the page's blocks in
+    order, in one fresh interpreter; started by ``guide_page_runs``)."""
+    proc = guide_page_runs[page].result()
     assert proc.returncode == 0, proc.stderr[-4000:]

@@ -1,7 +1,9 @@
 """sklearn's own estimator checks over every public estimator."""
 
+import functools
 import warnings
 
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -42,8 +44,47 @@ ESTIMATORS = [
 ]
 
 
+# Checks that only ask that a fit runs and outputs have the right type and
+# shape (a dozen fits each, one per sparse container or dtype) run with a few
+# epochs, as sklearn's own suite shortens max_iter for its estimators
+# (``_set_checking_parameters``); every accuracy check keeps the settings above.
+SMOKE_CHECKS = {
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+    "check_estimators_dtypes",
+}
+_FEW_EPOCHS = {"max_iter": 5, "epochs": 3, "student__max_iter": 5}
+
+
+def _check_name(check):
+    return getattr(check, "func", check).__name__
+
+
+def _for_check(estimator, check):
+    if _check_name(check) not in SMOKE_CHECKS:
+        return estimator
+    params = estimator.get_params()
+    return clone(estimator).set_params(
+        **{k: v for k, v in _FEW_EPOCHS.items() if k in params}
+    )
+
+
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        check(estimator)
+        check(_for_check(estimator, check))
+
+
+def test_smoke_checks_run_with_few_epochs():
+    from sklearn.utils.estimator_checks import (
+        check_classifiers_classes,
+        check_estimators_dtypes,
+    )
+
+    smoke = functools.partial(check_estimators_dtypes, "name")
+    assert _for_check(ESTIMATORS[5], smoke).get_params()["student__max_iter"] == 5
+    assert _for_check(ESTIMATORS[2], smoke).epochs == 3
+    assert ESTIMATORS[2].epochs == 40  # a copy was changed
+    accuracy = functools.partial(check_classifiers_classes, "name")
+    assert _for_check(ESTIMATORS[2], accuracy) is ESTIMATORS[2]
