@@ -25,7 +25,26 @@ def _class_rule(target, name):
     return getattr(target, name, lambda _: None)
 
 
-class ClassifierHooks(ClassifierMixin):
+class LogProba:
+    """``predict_log_proba`` from ``predict_proba``, for every classifier."""
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log class probabilities.
+        """
+        return np.log(self.predict_proba(X))
+
+
+class ClassifierHooks(LogProba, ClassifierMixin):
     """sklearn's ClassifierMixin plus the classifier side of the lifecycle."""
 
     _STORED = ("classes_",)
@@ -96,21 +115,6 @@ class ClassifierHooks(ClassifierMixin):
         """
         out = self._forward(X)
         return self._target.proba(out)
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log class probabilities.
-        """
-        return np.log(self.predict_proba(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

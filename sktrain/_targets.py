@@ -10,6 +10,7 @@ class weights, stratification, the validation score.
 from typing import Protocol
 
 import numpy as np
+from scipy.special import expit, softmax
 from sklearn.metrics import accuracy_score, mean_pinball_loss, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
@@ -59,10 +60,9 @@ class Target(Protocol):
     def validation_score(self, y, out, sample_weight) -> float:
         """sklearn's score of the network output on the validation split."""
 
-    # a classification target may also give sklearn's rules on the classes
-    # of a continued fit (``ClassifierHooks`` asks for them):
-    # ``check_classes(classes)`` (partial_fit) and ``check_same_classes(y)``
-    # (fit with warm_start=True)
+    # a classification target may also give sklearn's rules on a continued
+    # fit's classes: ``check_classes(classes)`` (partial_fit) and
+    # ``check_same_classes(y)`` (fit with warm_start=True)
 
 
 def as_1d_if_column(y):
@@ -138,8 +138,12 @@ class ClassificationTarget:
         return self
 
     @property
-    def _one_unit(self):
+    def one_unit(self):  # one (sigmoid) output unit
         return (self._units or self.n_outputs) == 1
+
+    @property
+    def from_logits(self):  # the network outputs logits (``configure_output``)
+        return self._logits
 
     @property
     def out_activation(self):
@@ -195,7 +199,7 @@ class ClassificationTarget:
         if self.kind == "multilabel":
             return np.asarray(y, dtype=dtype)
         codes = self._encoder.transform(y)
-        if self._one_unit:
+        if self.one_unit:
             return codes.astype(dtype).reshape(-1, 1)
         if not self._sparse:
             return np.eye(len(self.classes_), dtype=dtype)[codes]
@@ -246,12 +250,9 @@ class ClassificationTarget:
         if len(self.classes_) == 1:
             return np.ones((len(out), 1), dtype=out.dtype)
         if self._logits:
-            out = (
-                _sigmoid(out)
-                if self._one_unit or self.kind == "multilabel"
-                else (_softmax(out))
-            )
-        if self._one_unit and self.kind == "binary":
+            sigmoid = self.one_unit or self.kind == "multilabel"
+            out = expit(out) if sigmoid else softmax(out, axis=1)
+        if self.one_unit and self.kind == "binary":
             out = out.reshape(-1)
             return np.column_stack([1.0 - out, out])
         return out
@@ -264,20 +265,11 @@ class ClassificationTarget:
             return (out > cut).astype(int)
         if len(self.classes_) == 1:
             return np.repeat(self.classes_, len(out))
-        if self._one_unit:
+        if self.one_unit:
             codes = (out.reshape(-1) > cut).astype(int)
         else:
             codes = np.argmax(out, axis=1)
         return self.classes_[codes]
-
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 @state_class
@@ -326,6 +318,10 @@ class RegressionTarget:
     @property
     def n_outputs(self):
         return len(self.quantiles) if self.quantiles else self._n_outputs
+
+    @property
+    def predicts_1d(self):  # a 1-D y, one output: 1-D predictions
+        return self._was_1d and self.n_outputs == 1
 
     def check(self, y, *, context):
         n_out = 1 if y.ndim == 1 else y.shape[1]

@@ -11,6 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from .._io.registry import estimator
+from .._mixins import LogProba
 from .._mlp.classifier import MLPClassifier
 from .._mlp.regressor import MLPRegressor
 from .base import BaseDistilled
@@ -72,7 +73,7 @@ teacher : estimator
 
 
 @estimator
-class DistilledClassifier(ClassifierMixin, BaseDistilled):
+class DistilledClassifier(LogProba, ClassifierMixin, BaseDistilled):
     _KIND = "classifier"
     _STORED = ("classes_",)
     _parameter_constraints = {
@@ -117,21 +118,6 @@ class DistilledClassifier(ClassifierMixin, BaseDistilled):
         """
         X = self._checked(X)
         return self.student_.predict_proba(X)
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log class probabilities.
-        """
-        return np.log(self.predict_proba(X))
 
     # -- the family's hooks ----------------------------------------------------
     def _default_student(self, seed):

@@ -120,7 +120,7 @@ def _variable_shapes(operator):
     if hasattr(est, "transform"):
         shape = [n, int(est._n_features_out)]
     else:
-        one_d = est._target._was_1d and est._target.n_outputs == 1
+        one_d = est._target.predicts_1d
         shape = [n] if one_d else [n, est._target.n_outputs]
     operator.outputs[0].type = _float_type(operator)(shape=shape)
 

@@ -50,8 +50,8 @@ def _proba(target, out):
     tf_ = tf()
     if len(target.classes_) == 1:
         return tf_.ones_like(out[:, :1])
-    one_unit = target._one_unit
-    if target._logits:
+    one_unit = target.one_unit
+    if target.from_logits:
         multilabel = target.kind == "multilabel"
         out = tf_.sigmoid(out) if one_unit or multilabel else tf_.nn.softmax(out)
     if one_unit and target.kind == "binary":
@@ -62,13 +62,13 @@ def _proba(target, out):
 def _label(target, out):
     """``ClassificationTarget.decode``."""
     tf_ = tf()
-    cut = 0.0 if target._logits else 0.5
+    cut = 0.0 if target.from_logits else 0.5
     if target.kind == "multilabel":
         return tf_.cast(out > cut, tf_.int64)
     classes = tf_.constant(label_values(target.classes_))
     if len(target.classes_) == 1:
         codes = tf_.zeros_like(out[:, 0], dtype=tf_.int32)
-    elif target._one_unit:
+    elif target.one_unit:
         codes = tf_.cast(out[:, 0] > cut, tf_.int32)
     else:
         codes = tf_.argmax(out, axis=1)
@@ -80,7 +80,7 @@ def _predictions(target, out):
     tf_ = tf()
     if target.quantiles:
         out = _sorted_rows(out, len(target.quantiles))  # no quantile crossing
-    if target._was_1d and target.n_outputs == 1:
+    if target.predicts_1d:
         return tf_.reshape(out, [-1])
     return out
 
