@@ -4,9 +4,10 @@ families.
 ``verbose`` (``verbosity``): 0 / False silent; 1 one tqdm bar per fit over
 its epochs (``tqdm.auto``: a widget in Jupyter, text on stderr in a
 terminal; loss and validation values as postfix); 2 (or more) one line per
-epoch on stdout. A bool ``True`` is 1 for the Keras* wrappers; the MLP keeps
-sklearn's own ``verbose=True`` lines (its ``SklearnStopping`` prints them),
-(``_SKLEARN_VERBOSE``) and the engine prints nothing.
+epoch on stdout. A bool ``True`` is 1 for the Keras* wrappers; where a family
+prints sklearn's own lines instead (``_sklearn_lines``: the MLP's
+``verbose=True`` and, as in sklearn, any int from 2 with a stochastic
+solver; its ``SklearnStopping`` prints them) the engine prints nothing.
 
 ``FitReports`` is one fit's set of *reporters*: the bar or the lines, and
 sklearn's callback tasks (``skl_callbacks.py``). ``begin`` (once the fit's
@@ -31,10 +32,12 @@ import numpy as np
 
 def verbosity(est):
     """0, 1 (bar) or 2 (lines) for the engine; 0 when the family prints
-    sklearn's own lines (the MLP with a bool ``verbose``)."""
+    sklearn's own lines (``_sklearn_lines``)."""
     verbose = est._verbose()
+    if est._sklearn_lines():
+        return 0
     if isinstance(verbose, bool | np.bool_):
-        return 0 if est._SKLEARN_VERBOSE else int(bool(verbose))
+        return int(bool(verbose))
     if not isinstance(verbose, Integral) or verbose <= 0:
         return 0
     return min(int(verbose), 2)
@@ -168,8 +171,10 @@ def fit_reports(est, fit_args):
 class ReportHooks:
     """A mixin of ``BaseTrainer``: what ``verbosity`` asks of a family."""
 
-    # a bool ``verbose`` prints the family's own sklearn lines (the MLP)
-    _SKLEARN_VERBOSE = False
+    def _sklearn_lines(self):
+        """Hook: True if this fit prints sklearn's own lines instead of the
+        engine's (the MLP); False here."""
+        return False
 
     def _verbose(self):
         """Hook: the fit's ``verbose`` (the wrappers: ``fit__verbose`` too)."""

@@ -6,6 +6,8 @@ stopping rules as an epoch listener (``stopping.py``) and sklearn's fitted
 attributes (``loss_curve_``, ``t_``, ``coefs_`` ...).
 """
 
+from numbers import Integral
+
 import numpy as np
 
 from .._engine.dtypes import dtype_policy
@@ -21,17 +23,9 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
     """Parameters, network spec and weight views shared by the MLP estimators."""
 
     _parameter_constraints: dict = dict(MLP_CONSTRAINTS)
-    _SKLEARN_VERBOSE = True  # verbose=True: sklearn's lines (``stopping.py``)
     _STORED = (
-        "n_outputs_",
-        "n_layers_",
-        "out_activation_",
-        "t_",
-        "loss_",
-        "loss_curve_",
-        "best_loss_",
-        "validation_scores_",
-        "best_validation_score_",
+        *("n_outputs_", "n_layers_", "out_activation_", "t_", "loss_"),
+        *("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_"),
     )
 
     def __init__(
@@ -267,6 +261,14 @@ class BaseMLP(LossParams, WeightViews, BaseTrainer):
 
     def _lbfgs(self):
         return isinstance(self.solver, str) and self.solver.lower() == "lbfgs"
+
+    def _sklearn_lines(self):
+        """sklearn's lines (``stopping.py``) for True and, as sklearn, an int
+        from 2 (1: the bar; lbfgs: the engine's line per iteration)."""
+        verbose = self.verbose
+        if isinstance(verbose, bool | np.bool_):
+            return bool(verbose)
+        return isinstance(verbose, Integral) and verbose >= 2 and not self._lbfgs()
 
     def _partial_fit_available(self):
         if self._lbfgs():  # as in sklearn

@@ -42,8 +42,7 @@ def stopping_rules(est, n_samples):
     return StoppingRules(
         tol=float(est.tol),
         n_iter_no_change=est.n_iter_no_change,
-        # sklearn's lines for a bool ``verbose`` (an int: ``_engine/progress``)
-        verbose=isinstance(est.verbose, bool | np.bool_) and bool(est.verbose),
+        verbose=est._sklearn_lines(),  # else ``_engine/progress`` reports
         schedule=est.learning_rate if sgd else "constant",
         learning_rate_init=float(est.learning_rate_init),
         power_t=float(est.power_t),

@@ -82,12 +82,13 @@ MLP_PARAMETERS = (
         with ``early_stopping``) that resets the no-improvement counter.
 
     verbose : bool or int, default=False
-        Progress during ``fit``. ``True`` (a bool) prints sklearn's own lines
-        ("Iteration N, loss = ...", the validation score with
-        ``early_stopping``, why it stops), for drop-in scripts; an int: 0
-        silent, 1 one progress bar per fit over the epochs (``tqdm.auto``: a
-        widget in Jupyter, text on stderr in a terminal; loss and validation
-        values as postfix), 2 one line per epoch on stdout. Prediction never
+        Progress during ``fit``. ``True`` (a bool) or an int from 2 prints
+        sklearn's own lines ("Iteration N, loss = ...", the validation score
+        with ``early_stopping``, why it stops), as sklearn does for any
+        truthy ``verbose``; 1 shows one progress bar per fit over the epochs
+        instead (``tqdm.auto``: a widget in Jupyter, text on stderr in a
+        terminal; loss and validation values as postfix); 0 is silent. With
+        ``solver='lbfgs'``, 2 prints one line per iteration. Prediction never
         prints.
 
     warm_start : bool, default=False

@@ -1,6 +1,6 @@
 """``verbose``: one tqdm bar per fit (1), a line per epoch (2), sklearn's own
-lines for the MLP's bool ``verbose``; prediction never prints; Keras' own
-progress bar never shows (``_engine/progress.py``)."""
+lines for the MLP's ``verbose=True`` and ints from 2; prediction never
+prints; Keras' own progress bar never shows (``_engine/progress.py``)."""
 
 import re
 
@@ -155,8 +155,14 @@ def _shape(lines):
     return [re.sub(r"-?\d+\.\d+", "F", line) for line in lines]
 
 
-@pytest.mark.parametrize("early_stopping", [False, True])
-def test_mlp_bool_verbose_prints_sklearns_lines(binary_data, capsys, early_stopping):
+@pytest.mark.parametrize(
+    "early_stopping, verbose", [(False, True), (True, True), (False, 2), (True, 10)]
+)
+def test_mlp_verbose_prints_sklearns_lines(
+    binary_data, capsys, early_stopping, verbose
+):
+    """True, and any int from 2 (sklearn prints its lines for any truthy
+    verbose; its own test_verbose_sgd passes verbose=10)."""
     X, y = binary_data
     # tol so large that the run stops at epoch 3 and prints why, as sklearn's
     params = dict(
@@ -166,7 +172,7 @@ def test_mlp_bool_verbose_prints_sklearns_lines(binary_data, capsys, early_stopp
         n_iter_no_change=1,
         early_stopping=early_stopping,
         random_state=0,
-        verbose=True,
+        verbose=verbose,
     )
     capsys.readouterr()
     SkMLPClassifier(**params).fit(X, y)
