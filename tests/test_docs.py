@@ -206,11 +206,13 @@ def _run_page(page, tmp_path):
     )
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def guide_page_runs(request, tmp_path_factory):
     """The selected guide pages' runs, started in the background (two at a
-    time) when this module starts, so they overlap the doctests and the site
-    build: page -> future of the finished process."""
+    time) on first use: page -> future of the finished process.
+
+    Not while the site builds: the notebook it executes once stalled for the
+    whole cell timeout under that load (see test_notebooks.py)."""
     from concurrent.futures import ThreadPoolExecutor
 
     pages = [
