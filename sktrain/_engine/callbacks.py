@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backend import keras
-from .keras_compat import restart_averages, weights_to_keep
+from .backup import GoodWeights
+from .keras_compat import restart_averages
 
 
 def copy_callbacks(callbacks):
@@ -77,7 +78,7 @@ class FitState:
     history: dict = field(default_factory=dict)
     best_weights: list | None = None  # restored at the end when set
     start_weights: list | None = None
-    good_weights: list | None = None  # after the last finite epoch
+    good_weights: GoodWeights | None = None  # after the last finite epoch
     nonfinite_epoch: int | None = None
     nonfinite_taken: bool = False  # a listener took that epoch as its last
     interrupted: bool = False
@@ -102,9 +103,11 @@ class EpochListener:
         return False
 
 
-def epoch_monitor(state, listeners=()):
-    """The engine's callback (Keras' Callback class is imported lazily)."""
-    return _monitor_class()(state, list(listeners))
+def epoch_monitor(state, listeners=(), copies=None):
+    """The engine's callback (Keras' Callback class is imported lazily);
+    ``copies``: the train function's ``DeviceCopies`` of the weights, if
+    it keeps them (``backup.py``)."""
+    return _monitor_class()(state, list(listeners), copies)
 
 
 @functools.cache
@@ -115,13 +118,14 @@ def _monitor_class():
 class _Monitor:
     """What ``EpochMonitor`` does; mixed into ``keras.callbacks.Callback``."""
 
-    def __init__(self, state, listeners):
+    def __init__(self, state, listeners, copies):
         super().__init__()
-        self.state, self.listeners = state, listeners
+        self.state, self.listeners, self.copies = state, listeners, copies
 
     def on_train_begin(self, logs=None):
-        self.state.start_weights = self.model.get_weights()
-        self.state.good_weights = self.state.start_weights
+        state = self.state
+        state.start_weights = self.model.get_weights()
+        state.good_weights = GoodWeights(self.model, state.start_weights, self.copies)
 
     def on_epoch_begin(self, epoch, logs=None):
         for reporter in self.state.reporters:
@@ -134,7 +138,7 @@ class _Monitor:
             self._nonfinite(logs)
             self._report(logs)
             return
-        state.good_weights = weights_to_keep(self.model)  # ``ema``: averaged
+        state.good_weights.epoch_done()
         state.n_iter += 1
         for listener in self.listeners:
             listener.on_epoch_end(self.model, state, logs)
@@ -150,7 +154,7 @@ class _Monitor:
     def _nonfinite(self, logs):
         state = self.state
         state.nonfinite_epoch = state.n_iter + 1
-        self.model.set_weights(state.good_weights)
+        state.good_weights.restore()
         restart_averages(self.model)  # the fit's end copies the averages in
         self.model.stop_training = True
         taken = [

@@ -67,6 +67,8 @@ def _train(est, model, data, settings, state, listeners, user_callbacks):
     everyone = engine_listeners(est, model, data, settings, feed, listeners)
     if est.checkpoint is not None:
         everyone.append(Checkpoint(est, listeners, _best_monitor(est, data)))
+    copies = getattr(function, "weight_copies", None)  # ``backup.py``
+    monitor = epoch_monitor(state, everyone, copies)
     try:
         with _end_of_data_expected(streamed and feed.steps is None):
             run_epochs(
@@ -75,14 +77,14 @@ def _train(est, model, data, settings, state, listeners, user_callbacks):
                 function,
                 epochs=settings.epochs,
                 start=start,
-                callbacks=[epoch_monitor(state, everyone), *user_callbacks],
+                callbacks=[monitor, *user_callbacks],
                 fit_kwargs=fit_kwargs,
             )
     except KeyboardInterrupt:
         # a notebook's stop button: keep the last completed epoch's weights
         state.interrupted = True
         if state.good_weights is not None:
-            model.set_weights(state.good_weights)
+            state.good_weights.restore()
     finally:
         if function is not None:  # it holds this fit's data as tensors
             model.train_function = None

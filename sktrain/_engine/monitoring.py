@@ -37,7 +37,7 @@ class EpochStats(EpochListener):
         )
         if "grad_norm" not in logs:
             logs["grad_norm"] = read_grad_norm(model.optimizer)
-        if self.record_lr:
+        if self.record_lr and "lr" not in logs:  # the gather loop's: no read
             logs["lr"] = _current_lr(model.optimizer)
 
 

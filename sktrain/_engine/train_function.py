@@ -32,6 +32,7 @@ With per-batch callbacks an execution is one step (iterator loop).
 import itertools
 
 from .backend import tf
+from .backup import device_copies
 from .keras_compat import (
     forget_kept,
     kept_with,
@@ -65,7 +66,9 @@ def counted_train_function(model, feed, steps):
     key = ("gather", _spec(X), _spec(Y), weighted, feed.shuffle, feed.normalize_weights)
     key += ("host orders",) if host else ()
     key += ("metered",) if grad_norm_meter(model.optimizer) else ()
-    run = _kept(model, key, lambda: _gather_loop(model, feed, X, Y, W, weighted))
+    copies = kept_with(model, "_sktrain_copies", "w", lambda: device_copies(model))
+    loop = (model, feed, X, Y, W, weighted, copies)
+    run = _kept(model, key, lambda: _gather_loop(*loop))
     seed = tf_.constant(feed.seed, tf_.int64)
     size = tf_.constant(feed.batch_size, tf_.int64)
     epochs = itertools.count(feed.first_epoch)  # one call is one epoch
@@ -76,6 +79,7 @@ def counted_train_function(model, feed, steps):
         order = tf_.constant(next(feed.orders), tf_.int64) if host else unused
         return run(epoch, X, Y, W, seed, size, todo, order)
 
+    train_function.weight_copies = copies  # what the epoch monitor reads
     return train_function
 
 
@@ -181,7 +185,7 @@ def _strategy_loop(model, step_name):
     return run
 
 
-def _gather_loop(model, feed, X, Y, W, weighted):
+def _gather_loop(model, feed, X, Y, W, weighted, copies):
     tf_ = tf()
     step = _train_step(model)
     shuffle, normalize = feed.shuffle, feed.normalize_weights
@@ -214,11 +218,23 @@ def _gather_loop(model, feed, X, Y, W, weighted):
         if outputs is None:  # logs that are not all tensors
             outputs, start = step(batch(0)), 1
         outputs = _repeat(lambda i: step(batch(i)), outputs, start, steps)
-        return _with_grad_norm(outputs, meter)
+        return _epoch_end(model, _with_grad_norm(outputs, meter), copies)
 
     # called as a concrete function: tf.function's argument binding costs
     # ~2 ms per call for these eight arguments
     return run.get_concrete_function()
+
+
+def _epoch_end(model, logs, copies):
+    """The epoch's logs plus the learning rate it ends with ('lr'); the
+    weights copied on the device if the loss is finite (``backup.py``).
+    Both save an eager read per epoch."""
+    if not isinstance(logs, dict) or "loss" not in logs:
+        return logs
+    kept = [] if copies is None else [copies.keep_if_finite(logs["loss"])]
+    with tf().control_dependencies(kept):
+        lr = tf().cast(model.optimizer.learning_rate, tf().float32)
+    return {**logs, "lr": lr}
 
 
 def _with_grad_norm(logs, meter):
