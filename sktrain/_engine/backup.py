@@ -3,14 +3,16 @@ when an epoch's loss is NaN/inf or the fit is interrupted
 (``FitState.good_weights``).
 
 Reading the weights to the host after every epoch (``model.get_weights()``)
-costs 0.2-0.8 ms, measured right after the epoch's graph call: on small data
-as much as a fifth of the epoch. So the gather loop (``train_function.py``)
+costs ~0.2 ms alone but ~0.8 ms right after the epoch's graph call, measured
+inside fits: on small data a sixth of the epoch. So the gather loop (``train_function.py``)
 keeps them on the device instead: at the end of each call (one epoch) whose
 loss is finite, it copies every weight into a variable of its own
 (``DeviceCopies``); the epoch monitor then reads nothing. Other paths (Keras'
 own train function, per-batch callbacks, a strategy, an ``ema`` optimizer,
 whose kept weights are the moving averages) keep the host copy.
 """
+
+import numpy as np
 
 from .backend import tf
 from .keras_compat import applying_optimizer, weights_to_keep
@@ -45,13 +47,20 @@ class DeviceCopies:
             weight.assign(copy)
 
 
+MAX_DEVICE_COPY_BYTES = 64 * 2**20  # larger networks: a host copy per epoch
+
+
 def device_copies(model):
     """A ``DeviceCopies`` for ``model``'s gather loop, or None where the
-    kept weights are not the weights (an ``ema`` optimizer's averages)."""
+    kept weights are not the weights (an ``ema`` optimizer's averages) or
+    the weights are large: the copies live as long as the traced loop (with
+    the model), and a large network's epoch dwarfs one host read anyway."""
     optimizer = applying_optimizer(getattr(model, "optimizer", None))
     if getattr(optimizer, "use_ema", False):
         return None
-    return DeviceCopies(model)
+    tensors = [w.value for w in model.weights]  # Keras' dtype is a name
+    size = sum(t.dtype.size * int(np.prod(t.shape)) for t in tensors)
+    return DeviceCopies(model) if size <= MAX_DEVICE_COPY_BYTES else None
 
 
 class GoodWeights:

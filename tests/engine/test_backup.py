@@ -83,3 +83,11 @@ def test_device_copies_restore_only_finite_epochs():
     assert not bool(copies.keep_if_finite(np.float32(np.nan)))
     copies.restore()
     np.testing.assert_array_equal(kernel.numpy(), start)
+
+
+def test_a_large_network_keeps_a_host_copy(monkeypatch):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8)])
+    model.compile(optimizer="adam", loss="mse")
+    assert isinstance(backup.device_copies(model), backup.DeviceCopies)
+    monkeypatch.setattr(backup, "MAX_DEVICE_COPY_BYTES", 4 * 8 * 4)  # the kernel
+    assert backup.device_copies(model) is None
