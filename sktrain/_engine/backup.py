@@ -4,15 +4,14 @@ when an epoch's loss is NaN/inf or the fit is interrupted
 
 Reading the weights to the host after every epoch (``model.get_weights()``)
 costs ~0.2 ms alone but ~0.8 ms right after the epoch's graph call, measured
-inside fits: on small data a sixth of the epoch. So the gather loop (``train_function.py``)
-keeps them on the device instead: at the end of each call (one epoch) whose
-loss is finite, it copies every weight into a variable of its own
-(``DeviceCopies``); the epoch monitor then reads nothing. Other paths (Keras'
-own train function, per-batch callbacks, a strategy, an ``ema`` optimizer,
-whose kept weights are the moving averages) keep the host copy.
+inside fits: on small data a sixth of the epoch. So the gather loop
+(``train_function.py``) keeps them on the device instead: at the end of each
+call (one epoch) whose loss is finite, it copies every weight into a variable
+of its own (``DeviceCopies``); the epoch monitor then reads nothing. Other
+paths (Keras' own train function, per-batch callbacks, a strategy, an
+``ema`` optimizer, whose kept weights are the moving averages, networks over
+``MAX_DEVICE_COPY_BYTES``) keep the host copy.
 """
-
-import numpy as np
 
 from .backend import tf
 from .keras_compat import applying_optimizer, weights_to_keep
@@ -59,7 +58,7 @@ def device_copies(model):
     if getattr(optimizer, "use_ema", False):
         return None
     tensors = [w.value for w in model.weights]  # Keras' dtype is a name
-    size = sum(t.dtype.size * int(np.prod(t.shape)) for t in tensors)
+    size = sum(t.dtype.size * t.shape.num_elements() for t in tensors)
     return DeviceCopies(model) if size <= MAX_DEVICE_COPY_BYTES else None
 
 
