@@ -228,3 +228,21 @@ def test_global_batch_loss_patches_the_loss_tracker_fit_updates():
     model._loss_tracker.update_state(2.0, sample_weight=4)  # one replica: as is
     assert float(model._loss_tracker.result()) == 2.0
     # the uneven two-replica split it fixes: test_distribution.py
+
+
+def test_flat_call_equals_the_concrete_functions_call():
+    v = tf.Variable(2.0)
+    spec = [tf.TensorSpec([], tf.float32), tf.TensorSpec([None], tf.int64)]
+
+    @tf.function(input_signature=spec, autograph=False)
+    def f(x, idx):
+        return {"y": x * v, "n": tf.size(idx)}
+
+    concrete = f.get_concrete_function()
+    fast = keras_compat.flat_call(concrete)
+    args = (tf.constant(3.0), tf.constant([4, 5], tf.int64))
+    got, want = fast(*args), concrete(*args)
+    assert {k: float(t) for k, t in got.items()} == {"y": 6.0, "n": 2.0}
+    assert {k: float(t) for k, t in want.items()} == {"y": 6.0, "n": 2.0}
+    v.assign(5.0)  # captured variables are read at run time, not copied
+    assert float(fast(*args)["y"]) == 15.0
