@@ -40,6 +40,7 @@ SIZES = {
         "grid_epochs": 20,
         "cv_folds": 5,
         "cv_epochs": 50,
+        "wall_repeats": 3,
         "lbfgs_folds": 5,
         "memory_fits": 60,
         "startup_repeats": 3,
@@ -61,6 +62,7 @@ SIZES = {
         "grid_epochs": 20,
         "cv_folds": 3,
         "cv_epochs": 50,
+        "wall_repeats": 1,
         "lbfgs_folds": 5,
         "memory_fits": 30,
         "startup_repeats": 1,
@@ -150,6 +152,33 @@ def throughput(fns, inputs, repeats):
         rows = len(inputs[name])
         out[name] = {"rows_per_s": rows / dt, "time_s": dt, "rows": rows}
     return out
+
+
+def interleaved_walls(runs, repeats, *, before=None, label="run"):
+    """``{name: result}`` for ``runs`` (name -> function returning a dict
+    with ``wall_s``), each run ``repeats`` times in turn (a, b, a, b, ...),
+    so drift in the machine's speed hits all of them alike. A result is the
+    run of median wall time, plus ``wall_s_runs`` (every run's wall time).
+    ``before`` (name -> function) runs before each of that name's runs,
+    untimed. A run that fails is reported and its name dropped."""
+    results, done = {}, {name: [] for name in runs}
+    for _ in range(repeats):
+        for name in [n for n in runs if n in done]:
+            print(f"  {label}: {name}", flush=True)
+            if before and name in before:
+                before[name]()
+            keras.utils.set_random_seed(SEED)
+            out = attempt(f"{label} {name}", runs[name])
+            if is_error(out):
+                del done[name]
+                results[name] = out
+                continue
+            done[name].append(out)
+    for name, outs in done.items():
+        ordered = sorted(outs, key=lambda o: o["wall_s"])
+        median = ordered[(len(ordered) - 1) // 2]
+        results[name] = {**median, "wall_s_runs": [o["wall_s"] for o in outs]}
+    return results
 
 
 class EpochTimer(keras.callbacks.Callback):

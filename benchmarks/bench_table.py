@@ -51,6 +51,9 @@ def _cell(entry, key, kind, unit, extra=None):
     text = _fmt(kind, unit, value)
     if extra:
         text += f" ({extra} {_fmt(kind, unit, entry[extra + '_ms'])})"
+    runs = entry.get(key + "_runs", ())
+    if len(runs) > 1:  # interleaved repeats (``common.interleaved_walls``)
+        text += " (median of " + " / ".join(_fmt(kind, unit, r) for r in runs) + ")"
     return value, text
 
 

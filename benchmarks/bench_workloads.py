@@ -2,6 +2,7 @@
 cross_val_score. Each competitor's result is a dict of figures, or
 ``{"error": "..."}`` if it failed (the run goes on)."""
 
+import functools
 import math
 
 import bench_float64 as f64
@@ -16,6 +17,7 @@ from bench_common import (
     alpha_to_l2,
     attempt,
     clock,
+    interleaved_walls,
     is_error,
     keras_mlp,
     latency,
@@ -270,6 +272,12 @@ def _gs_result(gs, t0):
     }
 
 
+# W1 and W2 time sktrain and sklearn ``wall_repeats`` times in turn (median),
+# every sktrain run from an empty trace cache: each pays its traces, as the
+# first grid or cross-validation of a process does
+COLD = {"before": {"sktrain": sktrain.clear_cache}}
+
+
 def _grid_sktrain(X, y, grid, cv, epochs):
     est = sktrain.MLPClassifier(
         max_iter=epochs, batch_size=GRID_BATCH, random_state=SEED
@@ -363,15 +371,15 @@ def grid_search(sizes):
         "folds": sizes["grid_folds"],
         "epochs": sizes["grid_epochs"],
     }
-    for name, run in {
-        "sktrain": _grid_sktrain,
-        "scikeras": _grid_scikeras,
-        "sklearn": _grid_sklearn,
-        "keras_loop": _grid_keras,
-    }.items():
+    args = (X, y, grid, cv, sizes["grid_epochs"])
+    # the acceptance pair, in turn, each sktrain run tracing anew (COLD)
+    pair = {"sktrain": _grid_sktrain, "sklearn": _grid_sklearn}
+    pair = {name: functools.partial(run, *args) for name, run in pair.items()}
+    out.update(interleaved_walls(pair, sizes["wall_repeats"], **COLD, label="grid"))
+    for name, run in {"scikeras": _grid_scikeras, "keras_loop": _grid_keras}.items():
         print(f"  GridSearchCV: {name}", flush=True)
         keras.utils.set_random_seed(SEED)
-        out[name] = attempt(f"grid {name}", run, X, y, grid, cv, sizes["grid_epochs"])
+        out[name] = attempt(f"grid {name}", run, *args)
     return out
 
 
@@ -414,8 +422,13 @@ def cross_validation(sizes):
     cv = StratifiedKFold(sizes["cv_folds"], shuffle=True, random_state=SEED)
     common = {"hidden_layer_sizes": CV_HIDDEN, "alpha": CV_ALPHA}
     common.update(max_iter=epochs, batch_size=CV_BATCH, random_state=SEED)
-    runners = {
+    pair = {
         "sktrain": lambda: _cv_score(sktrain.MLPClassifier(**common), X, y, cv),
+        "sklearn": lambda: _cv_score(SkMLPClassifier(**common), X, y, cv),
+    }
+    out = {"folds": sizes["cv_folds"], "epochs": epochs}
+    out.update(interleaved_walls(pair, sizes["wall_repeats"], **COLD, label="cv"))
+    runners = {
         "scikeras": lambda: _cv_score(
             _scikeras_classifier(
                 CV_HIDDEN, alpha_to_l2(CV_ALPHA, CV_BATCH), 1e-3, epochs, CV_BATCH
@@ -424,10 +437,8 @@ def cross_validation(sizes):
             y,
             cv,
         ),
-        "sklearn": lambda: _cv_score(SkMLPClassifier(**common), X, y, cv),
         "keras_loop": lambda: _cv_keras(X, y, cv, epochs),
     }
-    out = {"folds": sizes["cv_folds"], "epochs": epochs}
     for name, run in runners.items():
         print(f"  cross_val_score: {name}", flush=True)
         keras.utils.set_random_seed(SEED)

@@ -25,6 +25,7 @@ import warnings
 
 from .._engine.backend import keras
 from .._engine.dtypes import MIXED_POLICIES
+from .optimizers import make_optimizer
 
 
 def loss_scaled(optimizer, policy):
@@ -34,8 +35,9 @@ def loss_scaled(optimizer, policy):
     if policy != "mixed_float16" or isinstance(optimizer, LossScaleOptimizer):
         return optimizer
     if isinstance(optimizer, str):
-        optimizer = keras().optimizers.get(optimizer)
-    return LossScaleOptimizer(optimizer)
+        optimizer = make_optimizer(optimizer)
+    # a fixed name, as make_optimizer's (TensorFlow's kernel cache)
+    return LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
 
 
 def scale_compiled_loss(model, policy):
