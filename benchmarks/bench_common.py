@@ -106,6 +106,59 @@ def latency(fn, x, *, min_calls, budget_s, max_calls=2000, warmup=3):
         t = clock()
         fn(x)
         times.append(clock() - t)
+    return _latency_summary(times)
+
+
+def latencies(fns, inputs, *, min_calls, budget_s, fast_ms=10.0):
+    """``latency`` for each of ``fns`` (name -> function of its input in
+    ``inputs``). Those whose warm-up calls take under ``fast_ms`` run
+    together, their calls in turn (a, b, a, b, ...), so drift in the
+    machine's speed hits all of them alike; each slower one runs alone. A
+    function that fails is reported as an error."""
+    out, fast = {}, {}
+    for name, fn in fns.items():
+        print(f"  predict latency rows={len(inputs[name])}: {name}", flush=True)
+        t = clock()
+        warm = attempt(f"latency {name}", _call_thrice, fn, inputs[name])
+        if is_error(warm):
+            out[name] = warm
+        elif (clock() - t) / 3 * 1e3 < fast_ms:
+            fast[name] = fn
+        else:
+            out[name] = attempt(
+                f"latency {name}",
+                latency,
+                fn,
+                inputs[name],
+                min_calls=min_calls,
+                budget_s=budget_s,
+            )
+    out.update(_in_turn(fast, inputs, min_calls, budget_s * len(fast)))
+    return out
+
+
+def _call_thrice(fn, x):
+    for _ in range(3):
+        fn(x)
+
+
+def _in_turn(fns, inputs, min_calls, budget_s, max_calls=2000):
+    """Latency summaries of ``fns`` called in turn, each at least
+    ``min_calls`` times and then until ``budget_s`` or ``max_calls``."""
+    times = {name: [] for name in fns}
+    start, calls = clock(), 0
+    while fns and (
+        calls < min_calls or (calls < max_calls and clock() - start < budget_s)
+    ):
+        for name, fn in fns.items():
+            t = clock()
+            fn(inputs[name])
+            times[name].append(clock() - t)
+        calls += 1
+    return {name: _latency_summary(ts) for name, ts in times.items()}
+
+
+def _latency_summary(times):
     ms = np.asarray(times) * 1e3
     return {
         "median_ms": float(np.median(ms)),

@@ -20,7 +20,7 @@ from bench_common import (
     interleaved_walls,
     is_error,
     keras_mlp,
-    latency,
+    latencies,
     median_time,
     scikeras_binary_model,
     scikeras_regressor_model,
@@ -226,16 +226,13 @@ def prediction(models, X, sizes):
     inputs = dict.fromkeys(fns64, big64)
     out = {"latency": {1: {}, 100: {}}, "throughput": {}}
     for rows in (1, 100):
-        for name, fn in {**fns, **fns64}.items():
-            print(f"  predict latency rows={rows}: {name}", flush=True)
-            out["latency"][rows][name] = attempt(
-                f"latency {name}",
-                latency,
-                fn,
-                inputs.get(name, big)[:rows],
-                min_calls=sizes["latency_min_calls"],
-                budget_s=sizes["latency_budget_s"],
-            )
+        every = {**fns, **fns64}
+        out["latency"][rows] = latencies(
+            every,
+            {name: inputs.get(name, big)[:rows] for name in every},
+            min_calls=sizes["latency_min_calls"],
+            budget_s=sizes["latency_budget_s"],
+        )
     if "keras_tuned" in models:
         model = models["keras_tuned"]
         fns["keras_predict_bs65536"] = lambda x: model.predict(
