@@ -3,10 +3,11 @@ MLPClassifier against sklearn's, on breast_cancer and digits (float64 X, as
 loaded), and its rows of the comparison table. Each competitor's result is
 ``{"wall_s", "mean_accuracy"}``, or ``{"error": "..."}`` if it failed."""
 
+import functools
 import warnings
 
 import numpy as np
-from bench_common import SEED, attempt, clock
+from bench_common import SEED, clock, interleaved_walls
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -40,10 +41,17 @@ def lbfgs(sizes):
     for data, load in DATASETS.items():
         X, y = load(return_X_y=True)
         cv = StratifiedKFold(folds, shuffle=True, random_state=SEED)
-        out[data] = {}
-        for name, cls in COMPETITORS.items():
-            print(f"  lbfgs cross_val_score: {data}, {name}", flush=True)
-            out[data][name] = attempt(f"lbfgs {data} {name}", _cv_score, cls, X, y, cv)
+        runs = {
+            name: functools.partial(_cv_score, cls, X, y, cv)
+            for name, cls in COMPETITORS.items()
+        }
+        # as W1 and W2: in turn, median, each sktrain run from an empty cache
+        out[data] = interleaved_walls(
+            runs,
+            sizes["wall_repeats"],
+            before={"sktrain": sktrain.clear_cache},
+            label=f"lbfgs cross_val_score, {data}",
+        )
     return out
 
 
