@@ -12,6 +12,11 @@ class _NoName(keras.optimizers.SGD):
         super().__init__(learning_rate=learning_rate)
 
 
+class _Kwargs(keras.optimizers.SGD):
+    def __init__(self, **kwargs):  # may not take a name: left alone
+        super().__init__(learning_rate=kwargs.pop("rate", 0.1))
+
+
 def test_a_name_or_class_gives_one_fixed_name_and_a_users_name_is_kept():
     made = [make_optimizer("adam"), make_optimizer(keras.optimizers.Adam, {})]
     assert [o.name for o in made] == ["adam", "adam"]
@@ -19,6 +24,7 @@ def test_a_name_or_class_gives_one_fixed_name_and_a_users_name_is_kept():
     assert make_optimizer(keras.optimizers.Adam(name="users")).name == "users"
     # a class that takes no name gets none (Keras numbers it)
     assert make_optimizer(_NoName).name.startswith("__no_name")
+    assert make_optimizer(_Kwargs, {"rate": 0.2}).name.startswith("__kwargs")
 
 
 def test_slot_variables_have_the_same_paths_in_every_fit():
