@@ -18,6 +18,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+import sktrain
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -209,13 +211,13 @@ def throughput(fns, inputs, repeats):
     return out
 
 
-def interleaved_walls(runs, repeats, *, before=None, label="run"):
+def runs_in_turn(runs, repeats, *, key="wall_s", before=None, label="run"):
     """``{name: result}`` for ``runs`` (name -> function returning a dict
-    with ``wall_s``), each run ``repeats`` times in turn (a, b, a, b, ...),
-    so drift in the machine's speed hits all of them alike. A result is the
-    run of median wall time, plus ``wall_s_runs`` (every run's wall time).
-    ``before`` (name -> function) runs before each of that name's runs,
-    untimed. A run that fails is reported and its name dropped."""
+    with ``key``), each run ``repeats`` times in turn (a, b, a, b, ...), so
+    drift in the machine's speed hits all of them alike. A result is the run
+    of median ``key``, plus ``<key>_runs`` (every run's figure). ``before``
+    (name -> function) runs before each of that name's runs, untimed. A run
+    that fails is reported and its name dropped."""
     results, done = {}, {name: [] for name in runs}
     for _ in range(repeats):
         for name in [n for n in runs if n in done]:
@@ -230,10 +232,14 @@ def interleaved_walls(runs, repeats, *, before=None, label="run"):
                 continue
             done[name].append(out)
     for name, outs in done.items():
-        ordered = sorted(outs, key=lambda o: o["wall_s"])
-        median = ordered[(len(ordered) - 1) // 2]
-        results[name] = {**median, "wall_s_runs": [o["wall_s"] for o in outs]}
+        median = sorted(outs, key=lambda o: o[key])[(len(outs) - 1) // 2]
+        results[name] = {**median, f"{key}_runs": [o[key] for o in outs]}
     return results
+
+
+# the acceptance pairs' sktrain runs start from an empty trace cache: each
+# pays its traces, as the first grid or cross-validation of a process does
+COLD = {"before": {"sktrain": sktrain.clear_cache}}
 
 
 class EpochTimer(keras.callbacks.Callback):

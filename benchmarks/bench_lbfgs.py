@@ -7,7 +7,7 @@ import functools
 import warnings
 
 import numpy as np
-from bench_common import SEED, clock, interleaved_walls
+from bench_common import COLD, SEED, clock, runs_in_turn
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -46,11 +46,8 @@ def lbfgs(sizes):
             for name, cls in COMPETITORS.items()
         }
         # as W1 and W2: in turn, median, each sktrain run from an empty cache
-        out[data] = interleaved_walls(
-            runs,
-            sizes["wall_repeats"],
-            before={"sktrain": sktrain.clear_cache},
-            label=f"lbfgs cross_val_score, {data}",
+        out[data] = runs_in_turn(
+            runs, sizes["wall_repeats"], **COLD, label=f"lbfgs cross_val_score, {data}"
         )
     return out
 

@@ -52,7 +52,7 @@ def _cell(entry, key, kind, unit, extra=None):
     if extra:
         text += f" ({extra} {_fmt(kind, unit, entry[extra + '_ms'])})"
     runs = entry.get(key + "_runs", ())
-    if len(runs) > 1:  # interleaved repeats (``common.interleaved_walls``)
+    if len(runs) > 1:  # interleaved repeats (``common.runs_in_turn``)
         text += " (median of " + " / ".join(_fmt(kind, unit, r) for r in runs) + ")"
     return value, text
 

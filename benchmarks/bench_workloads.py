@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from bench_common import (
+    COLD,
     CV_BATCH,
     GRID_BATCH,
     SEED,
@@ -17,11 +18,10 @@ from bench_common import (
     alpha_to_l2,
     attempt,
     clock,
-    interleaved_walls,
-    is_error,
     keras_mlp,
     latencies,
     median_time,
+    runs_in_turn,
     scikeras_binary_model,
     scikeras_regressor_model,
     scikeras_wrappers,
@@ -183,31 +183,23 @@ def train_throughput(sizes):
     jobs = [(name, run, X, y) for name, run in runners.items()]
     jobs += f64.train_jobs(runners, X, y)
     for bs in sizes["batch_sizes"]:
-        runs = {name: [] for name, *_ in jobs}
-        results[bs] = {}
-        for _ in range(sizes["train_repeats"]):  # in turn: drift hits all alike
-            for name, run, X_, y_ in jobs:
-                if name in results[bs]:  # failed before
-                    continue
-                print(f"  train batch={bs}: {name}", flush=True)
-                keras.utils.set_random_seed(SEED)
-                out = attempt(f"train {name}", run, X_, y_, bs)
-                if is_error(out):
-                    results[bs][name] = out
-                    continue
-                runs[name].append(out[0])
-                models[name] = out[1]
-        for name, outs in runs.items():
-            if outs:
-                results[bs][name] = _median_rate(outs)
+        runs = {
+            name: functools.partial(_keep_model, models, name, run, X_, y_, bs)
+            for name, run, X_, y_ in jobs
+        }
+        results[bs] = runs_in_turn(
+            runs,
+            sizes["train_repeats"],
+            key="samples_per_s",
+            label=f"train batch={bs}",
+        )
     return results, models, X
 
 
-def _median_rate(outs):
-    """The run of median rate, plus every run's rate (``samples_per_s_runs``)."""
-    ordered = sorted(outs, key=lambda o: o["samples_per_s"])
-    rates = [o["samples_per_s"] for o in outs]
-    return {**ordered[(len(ordered) - 1) // 2], "samples_per_s_runs": rates}
+def _keep_model(models, name, run, X, y, bs):
+    """``run``'s figures; its model goes to ``models[name]``."""
+    result, models[name] = run(X, y, bs)
+    return result
 
 
 # -- prediction ---------------------------------------------------------------
@@ -283,12 +275,6 @@ def _gs_result(gs, t0):
         "best_score": float(gs.best_score_),
         "best_params": {k: str(v) for k, v in gs.best_params_.items()},
     }
-
-
-# W1 and W2 time sktrain and sklearn ``wall_repeats`` times in turn (median),
-# every sktrain run from an empty trace cache: each pays its traces, as the
-# first grid or cross-validation of a process does
-COLD = {"before": {"sktrain": sktrain.clear_cache}}
 
 
 def _grid_sktrain(X, y, grid, cv, epochs):
@@ -388,7 +374,7 @@ def grid_search(sizes):
     # the acceptance pair, in turn, each sktrain run tracing anew (COLD)
     pair = {"sktrain": _grid_sktrain, "sklearn": _grid_sklearn}
     pair = {name: functools.partial(run, *args) for name, run in pair.items()}
-    out.update(interleaved_walls(pair, sizes["wall_repeats"], **COLD, label="grid"))
+    out.update(runs_in_turn(pair, sizes["wall_repeats"], **COLD, label="grid"))
     for name, run in {"scikeras": _grid_scikeras, "keras_loop": _grid_keras}.items():
         print(f"  GridSearchCV: {name}", flush=True)
         keras.utils.set_random_seed(SEED)
@@ -440,7 +426,7 @@ def cross_validation(sizes):
         "sklearn": lambda: _cv_score(SkMLPClassifier(**common), X, y, cv),
     }
     out = {"folds": sizes["cv_folds"], "epochs": epochs}
-    out.update(interleaved_walls(pair, sizes["wall_repeats"], **COLD, label="cv"))
+    out.update(runs_in_turn(pair, sizes["wall_repeats"], **COLD, label="cv"))
     runners = {
         "scikeras": lambda: _cv_score(
             _scikeras_classifier(
