@@ -40,6 +40,7 @@ from .keras_compat import (
     omit_retracing_warning,
     quiet_for_dtype,
 )
+from .lean_step import lean_train_step
 from .monitoring import grad_norm_meter
 from .pipeline import batch_weights, epoch_order
 
@@ -122,12 +123,18 @@ def _spec(t):
 
 
 def _train_step(model):
+    """``(step, logs)``: the traced train step and, for the lean step
+    (``lean_step.py``), the function giving the logs after the loop (None:
+    the last step's output is the logs, as Keras' ``train_step`` returns)."""
+    lean = lean_train_step(model)
+    step, logs = lean if lean else (model.train_step, None)
     # no AutoGraph, as in Keras' own train function: Keras code needs none,
     # and converting train_step and all it calls cost ~0.3-0.6 s per trace
     jit = model.jit_compile is True
-    return tf().function(
-        model.train_step, reduce_retracing=True, jit_compile=jit, autograph=False
+    traced = tf().function(
+        step, reduce_retracing=True, jit_compile=jit, autograph=False
     )
+    return traced, logs
 
 
 def _repeat(step_of, outputs, start, stop):
@@ -142,14 +149,15 @@ def _repeat(step_of, outputs, start, stop):
 
 def _iterator_loop(model):
     tf_ = tf()
-    step = _train_step(model)
+    step, logs = _train_step(model)
 
     @tf_.function(reduce_retracing=True, autograph=False)
     def run(iterator, steps):
         outputs, start = _initial_logs(step, iterator.element_spec), 0
         if outputs is None:  # logs that are not all tensors
             outputs, start = step(iterator.get_next()), 1
-        return _repeat(lambda i: step(iterator.get_next()), outputs, start, steps)
+        outputs = _repeat(lambda i: step(iterator.get_next()), outputs, start, steps)
+        return outputs if logs is None else logs()
 
     return run
 
@@ -189,7 +197,7 @@ def _strategy_loop(model, step_name):
 
 def _gather_loop(model, feed, X, Y, W, weighted, copies):
     tf_ = tf()
-    step = _train_step(model)
+    step, logs = _train_step(model)
     shuffle, normalize = feed.shuffle, feed.normalize_weights
     host = feed.orders is not None
     meter = grad_norm_meter(model.optimizer) or ()
@@ -220,6 +228,7 @@ def _gather_loop(model, feed, X, Y, W, weighted, copies):
         if outputs is None:  # logs that are not all tensors
             outputs, start = step(batch(0)), 1
         outputs = _repeat(lambda i: step(batch(i)), outputs, start, steps)
+        outputs = outputs if logs is None else logs()
         return _epoch_end(model, _with_grad_norm(outputs, meter), copies)
 
     # called as a concrete function, flat: tf.function's argument binding
