@@ -29,7 +29,7 @@ SIZES = {
         "train_rows": 500_000,
         "sklearn_train_rows": 50_000,
         "batch_sizes": (256, 4096),
-        "train_repeats": 3,
+        "train_repeats": 5,
         "latency_min_calls": 100,
         "latency_budget_s": 2.0,
         "predict_rows": 500_000,
