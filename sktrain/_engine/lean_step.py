@@ -76,15 +76,14 @@ def lean_update(optimizer, variables):
     """A function applying one step's gradients to ``variables`` exactly as
     ``optimizer.apply`` does (same arithmetic, same step count, the meter),
     or None for an optimizer or setting it does not cover."""
-    k = keras()
-    rule = {k.optimizers.Adam: _adam, k.optimizers.SGD: _sgd}.get(type(optimizer))
+    rule, slot_lists = _rules().get(type(optimizer), (None, ()))
     if rule is None or not optimizer.built or getattr(optimizer, "amsgrad", False):
         return None
     if optimizer.use_ema or any(getattr(optimizer, n, None) for n in _KNOBS):
         return None
     if any(v.constraint is not None or v.overwrite_with_gradient for v in variables):
         return None
-    slots = _slots(optimizer, variables)
+    slots = _slots(optimizer, variables, slot_lists)
     if slots is None:
         return None
     meter = grad_norm_meter(optimizer)
@@ -102,15 +101,23 @@ def lean_update(optimizer, variables):
     return update
 
 
-def _slots(optimizer, variables):
+def _rules():
+    """Optimizer class -> (its update rule, the names of its slot lists)."""
+    k = keras()
+    return {
+        k.optimizers.Adam: (_adam, ("_momentums", "_velocities")),
+        k.optimizers.SGD: (_sgd, ("momentums",)),
+    }
+
+
+def _slots(optimizer, variables, names):
     """Per variable, the tf.Variables of its optimizer slots (Adam: m, v;
     SGD: its momentum, or none), or None if Keras keeps them elsewhere."""
-    names = {"Adam": ("_momentums", "_velocities"), "SGD": ("momentums",)}
-    lists = [getattr(optimizer, n, None) for n in names[type(optimizer).__name__]]
+    lists = [getattr(optimizer, n, None) for n in names]
     index = getattr(optimizer, "_get_variable_index", None)
     if index is None or any(slot is None for slot in lists):
         return None
-    if type(optimizer).__name__ == "SGD" and optimizer.momentum == 0:
+    if all(len(slot) == 0 for slot in lists):  # SGD without momentum
         return [() for _ in variables]
     return [tuple(s[index(v)].value for s in lists) for v in variables]
 
