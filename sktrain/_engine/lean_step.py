@@ -24,7 +24,7 @@ Keras' own ``apply`` bit for bit, so a Keras change shows up there.
 """
 
 from .backend import keras, tf
-from .monitoring import grad_norm_meter
+from .monitoring import add_grad_norm, grad_norm_meter
 
 _KNOBS = ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay")
 _KNOBS += ("gradient_accumulation_steps", "loss_scale_factor")
@@ -92,7 +92,7 @@ def lean_update(optimizer, variables):
         if any(not isinstance(g, tf().Tensor) for g in grads):  # None, sparse
             return optimizer.apply(grads, variables)
         if meter:
-            _measure(meter, grads)
+            add_grad_norm(meter, grads)
         rates = _StepValues(optimizer)
         for grad, var, var_slots in zip(grads, variables, slots):
             rule(optimizer, rates, grad, var.value, var_slots)
@@ -175,11 +175,3 @@ def _sgd(optimizer, rates, grad, var, slots):
         var.assign_add(m * momentum - grad * lr)
     else:
         var.assign_add(m.read_value())
-
-
-def _measure(meter, grads):
-    """``monitoring.meter_gradients``' sum, as the metered ``apply`` adds it."""
-    tf_ = tf()
-    total, count = meter
-    total.assign_add(tf_.linalg.global_norm([tf_.cast(g, tf_.float32) for g in grads]))
-    count.assign_add(1.0)

@@ -60,15 +60,23 @@ def meter_gradients(optimizer):
     apply = inner.apply
 
     def metered_apply(grads, trainable_variables=None):
-        present = [tf.cast(g, tf.float32) for g in grads if g is not None]
-        if present:
-            total.assign_add(tf.linalg.global_norm(present))
-            count.assign_add(1.0)
+        add_grad_norm((total, count), grads)
         return apply(grads, trainable_variables)
 
     object.__setattr__(inner, "apply", metered_apply)
     object.__setattr__(inner, "_sktrain_grad_norm", (total, count))
     return True
+
+
+def add_grad_norm(meter, grads):
+    """Add the global norm of ``grads`` (None skipped) to ``meter``'s sum,
+    in the traced step (the metered ``apply`` and ``lean_step.py``)."""
+    tf = _tf()
+    present = [tf.cast(g, tf.float32) for g in grads if g is not None]
+    if present:
+        total, count = meter
+        total.assign_add(tf.linalg.global_norm(present))
+        count.assign_add(1.0)
 
 
 def read_grad_norm(optimizer):
